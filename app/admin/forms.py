@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import PasswordField, RadioField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from app.forms import BaseForm, select_choices
+from app.models import AgencyKind, RoleName
+
+
+class AgencyForm(BaseForm):
+    name = StringField(
+        "Agency name",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter the agency's name"),
+            Length(max=200, message="Agency name must be 200 characters or fewer"),
+        ],
+    )
+    kind = RadioField(
+        "Kind of agency",
+        widget=GovRadioInput(),
+        choices=select_choices((k.value, k.label) for k in AgencyKind),
+        validators=[DataRequired("Select the kind of agency")],
+    )
+    local_authority_area = StringField(
+        "Local authority area (optional)",
+        description="For example, Northshire. Used to filter the managers' audit.",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            Length(max=120, message="Local authority area must be 120 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Save agency", widget=GovSubmitInput())
+
+
+class UserForm(BaseForm):
+    full_name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter the person's full name"),
+            Length(max=200, message="Full name must be 200 characters or fewer"),
+        ],
+    )
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter an email address"),
+            Regexp(
+                r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                message="Enter an email address in the correct format, like name@example.org",
+            ),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+        ],
+    )
+    job_title = StringField(
+        "Job title (optional)",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=200, message="Job title must be 200 characters or fewer")],
+    )
+    agency_id = SelectField("Agency", widget=GovSelect(), validators=[DataRequired("Select an agency")])
+    roles = SelectMultipleField(
+        "Roles",
+        widget=GovCheckboxesInput(),
+        choices=select_choices((r.value, r.label) for r in RoleName),
+        validators=[DataRequired("Select at least one role")],
+    )
+    submit = SubmitField("Save user", widget=GovSubmitInput())
+
+
+class TemporaryPasswordForm(BaseForm):
+    password = PasswordField(
+        "Temporary password",
+        description="12 characters or more. The user must change it when they next sign in. Give it to them by a different channel from their email address.",
+        widget=GovPasswordInput(),
+        validators=[DataRequired("Enter a temporary password")],
+    )
+    submit = SubmitField("Set temporary password", widget=GovSubmitInput())
+
+
+class ConfirmForm(BaseForm):
+    submit = SubmitField("Confirm", widget=GovSubmitInput())
+
+
+class NewUserForm(UserForm):
+    password = TemporaryPasswordForm.password

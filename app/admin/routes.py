@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.admin import services
+from app.admin.forms import AgencyForm, ConfirmForm, NewUserForm, TemporaryPasswordForm, UserForm
+from app.extensions import db
+from app.forms import select_choices
+from app.models import Agency, User
+from app.permissions import Permission, requires
+
+bp = Blueprint("admin", __name__)
+
+
+def _agency_choices(form: UserForm) -> None:
+    agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
+    form.agency_id.choices = select_choices([("", "Select an agency")] + [(a.id, a.name) for a in agencies])
+
+
+def _show_error(form, error: services.AdminError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+@bp.route("/agencies")
+@requires(Permission.MANAGE_USERS)
+def agencies():
+    rows = db.session.scalars(select(Agency).order_by(Agency.name)).all()
+    return render_template("admin/agencies.html", agencies=rows)
+
+
+@bp.route("/agencies/new", methods=["GET", "POST"], defaults={"agency_id": None})
+@bp.route("/agencies/<int:agency_id>/edit", methods=["GET", "POST"])
+@requires(Permission.MANAGE_USERS)
+def edit_agency(agency_id: int | None):
+    agency = db.get_or_404(Agency, agency_id) if agency_id is not None else None
+    form = AgencyForm(obj=agency)
+    if agency is not None and not form.is_submitted():
+        form.kind.data = agency.kind.value
+    if form.validate_on_submit():
+        try:
+            services.save_agency(
+                current_user,
+                agency,
+                name=form.name.data,
+                kind=form.kind.data,
+                local_authority_area=form.local_authority_area.data,
+            )
+        except services.AdminError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Agency ‘{form.name.data}’ saved.", "success")
+            return redirect(url_for("admin.agencies"))
+    return render_template("admin/agency_form.html", form=form, agency=agency), 400 if form.errors else 200
+
+
+@bp.route("/users")
+@requires(Permission.MANAGE_USERS)
+def users():
+    rows = db.session.scalars(select(User).order_by(User.full_name)).unique().all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"], defaults={"user_id": None})
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@requires(Permission.MANAGE_USERS)
+def edit_user(user_id: int | None):
+    user = db.get_or_404(User, user_id) if user_id is not None else None
+    form = UserForm(obj=user) if user else NewUserForm()
+    _agency_choices(form)
+    if user is not None and not form.is_submitted():
+        form.agency_id.data = str(user.agency_id)
+        form.roles.data = [r.name.value for r in user.roles]
+    if form.validate_on_submit():
+        agency = db.session.get(Agency, int(form.agency_id.data))
+        try:
+            services.save_user(
+                current_user,
+                user,
+                full_name=form.full_name.data,
+                email=form.email.data,
+                job_title=form.job_title.data,
+                agency=agency,
+                roles=form.roles.data,
+                temporary_password=form.password.data if user is None else None,
+            )
+        except services.AdminError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"User {form.email.data} saved.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@requires(Permission.MANAGE_USERS)
+def temporary_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = TemporaryPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_temporary_password(current_user, user, form.password.data)
+        except services.AdminError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"Temporary password set for {user.email}. They must change it when they sign in.", "success"
+            )
+            return redirect(url_for("admin.users"))
+    return render_template("admin/password_form.html", form=form, user=user), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/<any(deactivate, reactivate):action>", methods=["GET", "POST"])
+@requires(Permission.MANAGE_USERS)
+def change_active(user_id: int, action: str):
+    user = db.get_or_404(User, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.set_active(current_user, user, action == "reactivate")
+        except services.AdminError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"{user.email} {action}d.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template(
+        "admin/confirm_active.html", form=form, user=user, action=action
+    ), 400 if form.errors else 200

@@ -1,0 +1,113 @@
+"""Administration of agencies and user accounts. Functions flush; routes commit."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Agency, AgencyKind, Role, RoleName, User, record_audit_event
+from app.passwords import hash_password, password_problem
+
+
+class AdminError(ValueError):
+    """A rule was broken; `field` names the form field the message belongs to."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _check_agency_name(name: str, exclude_id: int | None = None) -> None:
+    query = select(Agency.id).where(func.lower(Agency.name) == name.lower())
+    if exclude_id is not None:
+        query = query.where(Agency.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise AdminError("An agency with this name already exists", "name")
+
+
+def save_agency(
+    actor: User | None, agency: Agency | None, *, name: str, kind: str, local_authority_area: str | None
+) -> Agency:
+    _check_agency_name(name, agency.id if agency else None)
+    if agency is None:
+        agency = Agency()
+        db.session.add(agency)
+    agency.name = name
+    agency.kind = AgencyKind(kind)
+    agency.local_authority_area = local_authority_area or None
+    db.session.flush()
+    record_audit_event(actor, "agency_saved", f"agency:{agency.id}", name=name, kind=kind)
+    return agency
+
+
+def _check_email(email: str, exclude_id: int | None = None) -> None:
+    query = select(User.id).where(func.lower(User.email) == email.lower())
+    if exclude_id is not None:
+        query = query.where(User.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise AdminError("A user with this email address already exists", "email")
+
+
+def save_user(
+    actor: User | None,
+    user: User | None,
+    *,
+    full_name: str,
+    email: str,
+    agency: Agency,
+    roles: list[str],
+    job_title: str | None = None,
+    temporary_password: str | None = None,
+) -> User:
+    """Create or update an account. A new account needs a temporary password."""
+    email = email.strip().lower()
+    _check_email(email, user.id if user else None)
+    role_names = sorted({RoleName(r) for r in roles})
+    if not role_names:
+        raise AdminError("Select at least one role", "roles")
+    if user is None:
+        if not temporary_password:
+            raise AdminError("Enter a temporary password", "password")
+        user = User()
+        db.session.add(user)
+    if actor is not None and user is actor and RoleName.ADMINISTRATOR not in role_names:
+        raise AdminError("You cannot remove the administrator role from your own account", "roles")
+    user.full_name = full_name
+    user.email = email
+    user.job_title = job_title or None
+    user.agency = agency
+    user.roles = [Role.get_or_create(name) for name in role_names]
+    if temporary_password:
+        set_temporary_password(actor, user, temporary_password, audit=False)
+    db.session.flush()
+    record_audit_event(
+        actor,
+        "user_saved",
+        f"user:{user.id}",
+        email=email,
+        agency_id=agency.id,
+        roles=[r.value for r in role_names],
+    )
+    return user
+
+
+def set_temporary_password(actor: User | None, user: User, password: str, *, audit: bool = True) -> None:
+    problem = password_problem(password, email=user.email or "")
+    if problem:
+        raise AdminError(problem, "password")
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.session_version = (user.session_version or 1) + 1
+    db.session.flush()
+    if audit:
+        record_audit_event(actor, "temporary_password_set", f"user:{user.id}")
+
+
+def set_active(actor: User | None, user: User, active: bool) -> None:
+    if actor is not None and user.id == actor.id and not active:
+        raise AdminError("You cannot deactivate your own account")
+    user.active = active
+    # Ending the sessions of a deactivated user takes effect on their next request.
+    user.session_version = (user.session_version or 1) + 1
+    db.session.flush()
+    record_audit_event(actor, "user_activated" if active else "user_deactivated", f"user:{user.id}")

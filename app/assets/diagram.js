@@ -1,0 +1,1 @@
+// The process diagram is added with the workflow pages.

@@ -1,0 +1,1 @@
+"""Pure domain rules: working days, NHS numbers and CIN census codes. No Flask."""

@@ -1,0 +1,15 @@
+"""All models, imported here so that Alembic and the app see the same metadata."""
+
+from app.models.audit import AuditEvent, record_audit_event
+from app.models.people import Agency, AgencyKind, Role, RoleName, User, user_roles
+
+__all__ = [
+    "Agency",
+    "AgencyKind",
+    "AuditEvent",
+    "Role",
+    "RoleName",
+    "User",
+    "record_audit_event",
+    "user_roles",
+]

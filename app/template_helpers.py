@@ -1,0 +1,65 @@
+"""Template globals and filters: navigation by role, dates in UK format."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g, request, url_for
+from flask_login import current_user
+
+from app.permissions import Permission, user_can
+
+LONDON = ZoneInfo("Europe/London")
+
+# (endpoint, label, permission or None for any signed-in user). Endpoints that
+# are not registered yet are skipped, so features can land one at a time.
+NAVIGATION: list[tuple[str, str, Permission | None]] = [
+    ("tasks.inbox", "Tasks", Permission.WORK_TASKS),
+    ("referrals.index", "Referrals", Permission.VIEW_REFERRALS),
+    ("notifications.new", "New police notification", Permission.SUBMIT_NOTIFICATION),
+    ("notifications.new_contact", "Record a contact", Permission.RECORD_CONTACT),
+    ("audit.dashboard", "Audit", Permission.AUDIT),
+    ("admin.users", "Users", Permission.MANAGE_USERS),
+    ("admin.agencies", "Agencies", Permission.MANAGE_USERS),
+]
+
+
+def navigation_items() -> list[dict]:
+    if not current_user.is_authenticated:
+        return []
+    from flask import current_app
+
+    endpoints = {rule.endpoint for rule in current_app.url_map.iter_rules()}
+    items = []
+    for endpoint, label, permission in NAVIGATION:
+        if endpoint not in endpoints:
+            continue
+        if permission is not None and not user_can(current_user, permission):
+            continue
+        href = url_for(endpoint)
+        items.append({"href": href, "text": label, "active": request.path.startswith(href) and href != "/"})
+    return items
+
+
+def uk_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(LONDON).strftime("%-d %b %Y %H:%M")
+
+
+def uk_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date()
+    return value.strftime("%-d %b %Y")
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(navigation_items)
+    app.add_template_global(lambda: getattr(g, "csp_nonce", ""), "csp_nonce")
+    app.add_template_filter(uk_datetime)
+    app.add_template_filter(uk_date)
+    app.jinja_env.globals["Permission"] = Permission
+    app.jinja_env.globals["user_can"] = user_can

@@ -1,0 +1,132 @@
+"""Configuration, read from the environment when the app starts.
+
+Three configurations: development (the default, an embedded SQLite file),
+test (used by the pytest suite) and production (PostgreSQL via DATABASE_URL;
+it refuses to start without its secrets). Choose one with FRONT_DOOR_ENV.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_SQLITE = f"sqlite:///{BASE_DIR / 'instance' / 'front-door.sqlite'}"
+
+
+class ConfigError(RuntimeError):
+    """A setting needed to start is missing or wrong; the message names it."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Name the psycopg 3 driver, since SQLAlchemy would otherwise pick psycopg2."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+class Config:
+    ENV_NAME = "base"
+    SERVICE_NAME = "Front Door"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # bound to the session, which expires
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = 8 * 60 * 60
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_RATE_LIMIT = "10 per 5 minutes"
+    WORKFLOWS_DIR = str(BASE_DIR / "workflows")
+    DEMO_DATA_ALLOWED = True
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = _env("SECRET_KEY")
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(_env("DATABASE_URL", DEFAULT_SQLITE))
+        self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+        self.LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", self.LOGIN_RATE_LIMIT)
+
+    def validate(self) -> None:
+        """Raise ConfigError naming the first missing setting."""
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+    def __init__(self) -> None:
+        super().__init__()
+        # A fixed key keeps development sessions across restarts. Production
+        # refuses to start without a real one.
+        self.SECRET_KEY = self.SECRET_KEY or "development-only-not-secret"
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    WTF_CSRF_ENABLED = False  # the tests that check CSRF switch it back on
+    ARGON2_TIME_COST = 1  # cheap hashing keeps the suite fast
+    ARGON2_MEMORY_COST = 8192
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = "test-only-not-secret"  # noqa: S105 - test configuration only
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(_env("DATABASE_URL", "sqlite://"))
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.LOGIN_RATE_LIMIT = "1000 per minute"  # the rate-limit test lowers it
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    DEMO_DATA_ALLOWED = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(_env("DATABASE_URL"))
+
+    def validate(self) -> None:
+        if not self.SECRET_KEY:
+            raise ConfigError(
+                "SECRET_KEY is not set. Production needs a long random SECRET_KEY in the "
+                "environment, the same for every worker."
+            )
+        if not self.SQLALCHEMY_DATABASE_URI:
+            raise ConfigError(
+                "DATABASE_URL is not set. Production runs on PostgreSQL: set "
+                "DATABASE_URL=postgresql://USER:PASSWORD@HOST/DBNAME."
+            )
+        if not self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            raise ConfigError("DATABASE_URL must point at PostgreSQL in production.")
+        if self.RATELIMIT_STORAGE_URI.startswith("memory"):
+            raise ConfigError(
+                "RATELIMIT_STORAGE_URI is not set. Production runs several workers and needs "
+                "a shared store for sign-in limits, e.g. redis://127.0.0.1:6379/0."
+            )
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> Config:
+    """Build and validate the configuration `name` (default: FRONT_DOOR_ENV, then development)."""
+    name = (name or _env("FRONT_DOOR_ENV", "development")).lower()
+    if name not in CONFIGS:
+        raise ConfigError(f"FRONT_DOOR_ENV={name!r} is not known; use one of: {', '.join(CONFIGS)}.")
+    config = CONFIGS[name]()
+    config.validate()
+    return config

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from app.demo import DEMO_PASSWORD, load_demo_data
+from app.extensions import db
+
+pytestmark = [pytest.mark.browser, pytest.mark.committing]
+
+# What each demo account should, and should not, see in the navigation.
+EXPECTED_NAVIGATION = {
+    "admin@northshire.example": ({"Users", "Agencies"}, {"Tasks", "Audit"}),
+    "police@northshire.example": (set(), {"Users", "Agencies", "Audit"}),
+    "social.worker@northshire.example": (set(), {"Users", "Agencies", "Audit"}),
+    "health@northshire.example": (set(), {"Users", "Agencies", "Audit"}),
+    "manager@northshire.example": (set(), {"Users", "Agencies"}),
+}
+
+
+@pytest.fixture
+def demo_data(committed_db):
+    load_demo_data()
+    db.session.commit()
+
+
+def sign_in(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.mark.parametrize("email", sorted(EXPECTED_NAVIGATION))
+def test_each_demo_user_signs_in_and_sees_their_navigation(app_page, live_server, demo_data, email):
+    page = app_page
+    sign_in(page, live_server, email)
+    expect(page.locator(".app-signed-in")).to_contain_text("Signed in as")
+    nav = page.get_by_role("navigation", name="Menu")
+    must_see, must_not_see = EXPECTED_NAVIGATION[email]
+    for label in must_see | {"Sign out"}:
+        expect(nav.get_by_role("link", name=label, exact=True)).to_be_visible()
+    for label in must_not_see:
+        expect(nav.get_by_role("link", name=label, exact=True)).to_have_count(0)
+    nav.get_by_role("link", name="Sign out").click()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in to Front Door")).to_be_visible()
+
+
+def test_wrong_password_shows_the_error_summary(app_page, live_server, demo_data):
+    page = app_page
+    sign_in(page, live_server, "police@northshire.example", "not-the-right-one")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("There is a problem")
+    expect(summary).to_contain_text("Enter a correct email address and password")
+
+
+def test_sign_in_page_has_no_accessibility_violations(app_page, live_server, demo_data):
+    app_page.goto(f"{live_server}/sign-in")
+    results = Axe().run(app_page)
+    assert results.violations_count == 0, results.generate_report()

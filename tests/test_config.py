@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, load_config, normalise_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI", "FRONT_DOOR_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_production_without_secret_key_names_it(clean_env):
+    clean_env.setenv("DATABASE_URL", "postgresql://db/front_door")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config("production")
+
+
+def test_production_without_database_url_names_it(clean_env):
+    clean_env.setenv("SECRET_KEY", "x" * 40)
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        load_config("production")
+
+
+def test_production_needs_a_shared_rate_limit_store(clean_env):
+    clean_env.setenv("SECRET_KEY", "x" * 40)
+    clean_env.setenv("DATABASE_URL", "postgresql://db/front_door")
+    with pytest.raises(ConfigError, match="RATELIMIT_STORAGE_URI"):
+        load_config("production")
+    clean_env.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    config = load_config("production")
+    assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://db/front_door"
+    assert config.SESSION_COOKIE_SECURE and not config.DEMO_DATA_ALLOWED
+
+
+def test_development_defaults_to_embedded_sqlite(clean_env):
+    config = load_config("development")
+    assert config.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///")
+    assert config.SQLALCHEMY_DATABASE_URI.endswith("instance/front-door.sqlite")
+
+
+def test_unknown_environment_is_named(clean_env):
+    with pytest.raises(ConfigError, match="staging"):
+        load_config("staging")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:///x.sqlite", "sqlite:///x.sqlite"),
+    ],
+)
+def test_database_url_uses_psycopg3(url, expected):
+    assert normalise_database_url(url) == expected
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL"])
+def test_wsgi_refuses_to_start_in_production_and_says_why(missing):
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
+    env.update(
+        FRONT_DOOR_ENV="production",
+        SECRET_KEY="x" * 40,
+        DATABASE_URL="postgresql://db/x",
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+    )
+    del env[missing]
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    assert missing in result.stderr
+    assert "Traceback" not in result.stderr
