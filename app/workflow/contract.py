@@ -1,0 +1,180 @@
+"""The data contract between the process files and the web layer.
+
+The BPMN decides the route; this module says what each user task must
+record and which values are allowed. It exists because the gateways read
+task data as Python names: a missing or misspelt answer would otherwise
+either crash a gateway mid-step or, worse, quietly send a referral down the
+default path. Checking answers *before* a task runs keeps a refused
+submission from touching the workflow at all.
+
+Kept separate from engine.py so that forms can import the allowed values
+(for radios and validation messages) without pulling in SpiffWorkflow.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+PROCESS_ID = "front_door"
+DECISION_ID = "threshold_recommendation"
+START_EVENT_ID = "notification_received"
+
+LANES: tuple[str, ...] = ("Police", "Social care", "Health", "Manager")
+
+OUTCOMES: tuple[str, ...] = ("nfa", "early_help", "s17", "s47", "immediate_protection")
+RAG_RATINGS: tuple[str, ...] = ("red", "amber", "green")
+DASH_LEVELS: tuple[str, ...] = ("standard", "medium", "high")
+STRATEGY_DECISIONS: tuple[str, ...] = ("no_s47", "single_agency_s47", "joint_investigation")
+
+#: Written by the business rule task, never by a person.
+DECISION_OUTPUTS: tuple[str, ...] = ("recommended_outcome", "recommendation_rule")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One named answer. ``kind`` is checked strictly: the web layer converts form strings first."""
+
+    name: str
+    kind: type
+    choices: tuple[Any, ...] | None = None
+    required: bool = True
+    default: Any = None
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class UserTaskContract:
+    bpmn_id: str
+    lane: str
+    fields: tuple[Field, ...] = ()
+
+
+START_FIELDS: tuple[Field, ...] = (
+    Field("incident_type", str, required=False, default="other"),
+    Field("police_protection_used", bool, required=False, default=False),
+    Field("dash_level", str, DASH_LEVELS, required=False, default=None, nullable=True),
+    Field("prior_notifications_12m", int, required=False, default=0),
+    Field("referral_source", str, required=False, default=None, nullable=True),
+)
+
+_OUTCOME = Field("threshold_outcome", str, OUTCOMES)
+
+USER_TASKS: dict[str, UserTaskContract] = {
+    c.bpmn_id: c
+    for c in (
+        UserTaskContract(
+            "triage",
+            "Social care",
+            (Field("rag", str, RAG_RATINGS), Field("significant_harm_suspected", bool)),
+        ),
+        UserTaskContract("police_research", "Police", (Field("police_disagrees", bool),)),
+        UserTaskContract("health_research", "Health", (Field("health_disagrees", bool),)),
+        UserTaskContract("social_care_research", "Social care", (Field("social_care_disagrees", bool),)),
+        UserTaskContract(
+            "threshold_decision",
+            "Social care",
+            (_OUTCOME, Field("disagreement_raised", bool, required=False, default=False)),
+        ),
+        UserTaskContract("resolve_disagreement", "Manager", (_OUTCOME,)),
+        UserTaskContract("record_outcome", "Social care"),
+        UserTaskContract(
+            "strategy_discussion", "Social care", (Field("strategy_decision", str, STRATEGY_DECISIONS),)
+        ),
+        UserTaskContract("protective_plan", "Social care"),
+        UserTaskContract("police_confirm_plan", "Police", (Field("police_confirmed", bool),)),
+        UserTaskContract("health_confirm_plan", "Health", (Field("health_confirmed", bool),)),
+        UserTaskContract("close_plan", "Social care"),
+    )
+}
+
+#: Every key some step of the process owns. A task may add extra keys (notes,
+#: references) but may not overwrite another step's answer: otherwise, say, a
+#: triage form could post ``recommended_outcome`` and steer a later gateway.
+OWNED_KEYS: dict[str, frozenset[str]] = {}
+for _owner, _keys in (
+    ("start", [f.name for f in START_FIELDS]),
+    (DECISION_ID, list(DECISION_OUTPUTS)),
+    *((c.bpmn_id, [f.name for f in c.fields]) for c in USER_TASKS.values()),
+):
+    for _key in _keys:
+        OWNED_KEYS[_key] = OWNED_KEYS.get(_key, frozenset()) | {_owner}
+del _owner, _keys, _key
+
+
+def _json_safe(value: Any, depth: int = 0) -> bool:
+    if depth > 20:
+        return False
+    if value is None or isinstance(value, (str, bool, int)):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return all(_json_safe(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_safe(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def check_fields(
+    fields: tuple[Field, ...],
+    data: Mapping[str, Any],
+    *,
+    owner: str,
+    reserved: frozenset[str] = frozenset(),
+) -> tuple[dict[str, Any], list[str]]:
+    """Return (clean data with defaults filled in, problems).
+
+    ``owner`` is the step submitting (a bpmn id or "start"): it may write its
+    own fields and free extra keys, but not keys owned by another step, nor
+    names in ``reserved`` (the script globals, which a data key would shadow).
+    """
+    if not isinstance(data, Mapping):
+        return {}, ["Data must be a mapping of names to values."]
+    problems: list[str] = []
+    clean: dict[str, Any] = {}
+    for field in fields:
+        if field.name not in data or (data[field.name] is None and not field.nullable):
+            if field.required:
+                problems.append(f"'{field.name}' is required.")
+            else:
+                clean[field.name] = field.default
+            continue
+        value = data[field.name]
+        if value is None:
+            clean[field.name] = None
+            continue
+        # bool is a subclass of int: a True must not pass as a count.
+        if not isinstance(value, field.kind) or (field.kind is int and isinstance(value, bool)):
+            problems.append(f"'{field.name}' must be a {field.kind.__name__}, not {type(value).__name__}.")
+            continue
+        if field.choices is not None and value not in field.choices:
+            problems.append(f"'{field.name}' must be one of: {', '.join(map(str, field.choices))}.")
+            continue
+        if field.kind is int and value < 0:
+            problems.append(f"'{field.name}' cannot be negative.")
+            continue
+        clean[field.name] = value
+    own = {f.name for f in fields}
+    for key, value in data.items():
+        if key in own:
+            continue
+        if (
+            not isinstance(key, str)
+            or not key.isidentifier()
+            or keyword.iskeyword(key)
+            or key.startswith("_")
+        ):
+            problems.append(f"{key!r} is not an allowed data name.")
+        elif key in reserved:
+            problems.append(f"'{key}' is reserved for process scripts.")
+        elif key in OWNED_KEYS and owner not in OWNED_KEYS[key]:
+            problems.append(f"'{key}' is recorded by another step ({', '.join(sorted(OWNED_KEYS[key]))}).")
+        elif not _json_safe(value):
+            problems.append(f"'{key}' must be plain data (text, numbers, yes/no, lists).")
+        else:
+            clean[key] = value
+    return clean, problems

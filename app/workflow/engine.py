@@ -1,0 +1,583 @@
+"""Adapter between the front-door process files and SpiffWorkflow.
+
+Framework-free on purpose: it depends only on SpiffWorkflow and the standard
+library, so the process can be tested (and benchmarked) without Flask or a
+database, and the web layer only ever sees plain strings, dicts and the small
+dataclasses below.
+
+Versioning model
+    The BPMN and DMN files on disk are parsed once into a ``SpecVersion``
+    identified by a sha256 of their contents. The web layer stores each
+    version's ``serialized`` spec once, and each referral stores only its own
+    instance state plus the content hash. A running referral therefore keeps
+    the rules it started under, even after the partnership edits the threshold
+    table; new referrals pick up the new files.
+
+Thread safety
+    A ``FrontDoorEngine`` may be shared between threads: the spec cache is
+    guarded by a lock, each thread gets its own serializer, and Spiff does not
+    mutate spec objects while a workflow runs. A ``BpmnWorkflow`` object is
+    not thread-safe; load one per request.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.specs.mixins import ExclusiveGatewayMixin, UserTaskMixin
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from .contract import (
+    DECISION_ID,
+    LANES,
+    PROCESS_ID,
+    START_EVENT_ID,
+    START_FIELDS,
+    USER_TASKS,
+    check_fields,
+)
+from .scripts import SAFE_BUILTINS, SCRIPT_GLOBALS
+
+__all__ = [
+    "LANES",
+    "SERIALIZER_VERSION",
+    "FrontDoorEngine",
+    "InvalidData",
+    "ReadyTask",
+    "SpecInvalid",
+    "SpecVersion",
+    "StepFailed",
+    "TaskNotReady",
+    "WorkflowError",
+    "WrongLane",
+    "build_script_engine",
+]
+
+#: Stored next to every instance state. The first part is SpiffWorkflow's own
+#: serialization version (drives its migrations); the suffix marks our split
+#: format (instance state without the spec). Change the suffix if that format
+#: changes, so old rows can be recognised and converted.
+SERIALIZER_VERSION = f"{SPIFF_SERIALIZER_VERSION}+front-door-split.1"
+
+_SPEC_FORMAT = "front-door-spec/1"
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class WorkflowError(Exception):
+    """Base class. The message is safe and meaningful to show to a practitioner."""
+
+
+class TaskNotReady(WorkflowError):
+    """The task does not exist, is already done, or is not a person's task waiting to be done."""
+
+
+class WrongLane(WorkflowError):
+    """The task belongs to another agency's lane."""
+
+
+class SpecInvalid(WorkflowError):
+    """The process files cannot be parsed, fail validation, or break the contract with the web layer."""
+
+
+class InvalidData(WorkflowError):
+    """Submitted answers are missing, of the wrong type, or try to overwrite another step's answer.
+
+    Raised before anything runs, so the workflow is unchanged.
+    """
+
+
+class StepFailed(WorkflowError):
+    """A task, gateway condition, script or DMN rule failed while the engine was running.
+
+    The in-memory workflow is then half-advanced: discard it and reload the
+    stored state (which the web layer has not overwritten).
+    """
+
+
+# --------------------------------------------------------------------------- value types
+
+
+@dataclass(frozen=True)
+class SpecVersion:
+    content_hash: str  # sha256 over the BPMN+DMN file names and contents, sorted by name
+    serialized: str  # JSON of the parsed spec + subprocess specs; stored once per version
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    id: str  # task UUID as str
+    bpmn_id: str  # e.g. "triage"
+    title: str  # the task's name in the diagram
+    lane: str
+
+
+# --------------------------------------------------------------------------- scripts
+
+
+class _RestrictedEnvironment(TaskDataEnvironment):
+    """Task-data script environment whose only globals are the allow-list in scripts.py.
+
+    NOT a sandbox: restricted builtins stop accidents (``open``, ``import``),
+    not a determined author. BPMN/DMN files are reviewed code and are never
+    uploaded through the app.
+
+    Builtins are copied per call so one expression cannot rebind a builtin
+    for the next, and are set *after* task data is merged so a data key can
+    never replace them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(dict(SCRIPT_GLOBALS))
+
+    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+        scope = dict(self.globals)
+        scope.update(external_context or {})
+        scope.update(context)
+        scope["__builtins__"] = dict(SAFE_BUILTINS)
+        return eval(expression, scope)  # noqa: S307 - restricted globals, reviewed expressions
+
+    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+        external_context = external_context or {}
+        if "__builtins__" in context:
+            raise ValueError("Task data may not define __builtins__.")
+        self.check_for_overwrite(context, external_context)
+        context.update(self.globals)
+        context.update(external_context)
+        context["__builtins__"] = dict(SAFE_BUILTINS)
+        try:
+            exec(script, context)  # noqa: S102 - restricted globals, reviewed scripts
+        finally:
+            self._remove_globals_and_functions_from_context(context, external_context)
+        return True
+
+
+def build_script_engine() -> PythonScriptEngine:
+    """The script engine used for every condition, script and DMN cell in the front door."""
+    return PythonScriptEngine(environment=_RestrictedEnvironment())
+
+
+# --------------------------------------------------------------------------- serialization
+
+
+class _InstanceOnlyConverter(BpmnWorkflowConverter):
+    """Serialize a workflow without its spec; restore it onto an already-built spec.
+
+    Spiff's own converter writes the whole parsed process into every instance
+    and rebuilds it on every load, which is most of the per-step cost. Here the
+    spec is stored once per version (``SpecVersion.serialized``) and the
+    restored spec objects are cached and shared, so a load only rebuilds the
+    task tree.
+    """
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict:
+        dct = WorkflowConverter.to_dict(self, workflow)  # skips 'spec' and 'subprocess_specs'
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict, spec: Any = None, subprocess_specs: dict | None = None) -> BpmnWorkflow:
+        if spec is not None:
+            # The registry passes objects it does not recognise through unchanged,
+            # so handing it the live spec makes the stock from_dict reuse it.
+            dct["spec"] = spec
+            dct["subprocess_specs"] = subprocess_specs or {}
+        return super().from_dict(dct)
+
+
+def _build_serializer() -> BpmnWorkflowSerializer:
+    config = dict(SPIFF_CONFIG)
+    config[BpmnWorkflow] = _InstanceOnlyConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+# --------------------------------------------------------------------------- engine
+
+
+class FrontDoorEngine:
+    """Parses, validates, versions and runs the front-door process.
+
+    Args:
+        workflows_dir: folder holding the ``.bpmn`` and ``.dmn`` files.
+        spec_cache_size: how many spec versions to keep parsed in memory.
+    """
+
+    def __init__(self, workflows_dir: Path | str, *, spec_cache_size: int = 16) -> None:
+        self._dir = Path(workflows_dir)
+        self._local = threading.local()
+        self._script_engine = build_script_engine()
+        self._cache: OrderedDict[str, tuple[Any, dict]] = OrderedDict()
+        self._cache_size = max(1, spec_cache_size)
+        self._lock = threading.Lock()
+        self.current: SpecVersion = self._version_from_files(self._dir)
+
+    @property
+    def _serializer(self) -> BpmnWorkflowSerializer:
+        """One serializer per thread: Spiff's registry flips a shared flag while encoding."""
+        serializer = getattr(self._local, "serializer", None)
+        if serializer is None:
+            serializer = self._local.serializer = _build_serializer()
+        return serializer
+
+    # ----------------------------------------------------------------- versions
+
+    @property
+    def serializer_version(self) -> str:
+        return SERIALIZER_VERSION
+
+    @property
+    def script_engine(self) -> PythonScriptEngine:
+        return self._script_engine
+
+    def _version_from_files(self, folder: Path) -> SpecVersion:
+        if not folder.is_dir():
+            raise SpecInvalid(f"The process folder {folder} does not exist.")
+        files = sorted(p for p in folder.iterdir() if p.suffix in (".bpmn", ".dmn") and p.is_file())
+        if not any(p.suffix == ".bpmn" for p in files):
+            raise SpecInvalid(f"No .bpmn file in {folder}.")
+        contents = {p.name: p.read_bytes() for p in files}
+        digest = hashlib.sha256()
+        for name, content in contents.items():  # already sorted by name
+            # Length-prefixed so moving bytes between files changes the hash.
+            digest.update(f"{name}\0{len(content)}\0".encode())
+            digest.update(content)
+        content_hash = digest.hexdigest()
+
+        parser = SpiffBpmnParser(validator=VALIDATOR)
+        try:
+            for name, content in contents.items():
+                root = etree.fromstring(content)
+                if name.endswith(".dmn"):
+                    parser.add_dmn_xml(root, filename=name)
+                else:
+                    parser.add_bpmn_xml(root, filename=name)
+            if PROCESS_ID not in parser.get_process_ids():
+                raise SpecInvalid(f"No process with id '{PROCESS_ID}' in {folder}.")
+            spec = parser.get_spec(PROCESS_ID)
+            subprocess_specs = parser.get_subprocess_specs(PROCESS_ID)
+        except SpecInvalid:
+            raise
+        except etree.XMLSyntaxError as exc:
+            raise SpecInvalid(f"A process file is not well-formed XML: {exc}") from exc
+        except Exception as exc:  # ValidationException and friends: report, never crash the app
+            raise SpecInvalid(f"The process files are invalid{_where(exc)}: {_describe(exc)}") from exc
+
+        problems = _contract_problems(spec)
+        if problems:
+            raise SpecInvalid("The process breaks the web layer's contract: " + " ".join(problems))
+
+        registry = self._serializer.registry
+        serialized = json.dumps(
+            {
+                "format": _SPEC_FORMAT,
+                "content_hash": content_hash,
+                "spiff_serializer_version": SPIFF_SERIALIZER_VERSION,
+                "spec": registry.convert(spec),
+                "subprocess_specs": {k: registry.convert(v) for k, v in subprocess_specs.items()},
+            },
+            sort_keys=True,
+        )
+        version = SpecVersion(content_hash=content_hash, serialized=serialized)
+        # Restore from the serialized form now (not from the parser's objects) so
+        # that what runs today is exactly what a stored version will rebuild later.
+        self.load_spec(serialized)
+        return version
+
+    def load_spec(self, serialized: str, content_hash: str | None = None) -> tuple[Any, dict]:
+        """Rebuild (or fetch from cache) the spec objects for a stored version.
+
+        Returns ``(process_spec, subprocess_specs)``. Cached by content hash
+        (LRU) because rebuilding a spec is the expensive part of a load.
+        """
+        if content_hash is not None:
+            with self._lock:
+                hit = self._cache.get(content_hash)
+                if hit is not None:
+                    self._cache.move_to_end(content_hash)
+                    return hit
+        try:
+            dct = json.loads(serialized)
+            if dct.get("format") != _SPEC_FORMAT:
+                raise SpecInvalid("This stored process version is not in a format this engine understands.")
+            stored_hash = dct["content_hash"]
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise SpecInvalid("The stored process version is unreadable.") from exc
+        if content_hash is not None and content_hash != stored_hash:
+            raise SpecInvalid("The stored process version does not match its content hash.")
+        with self._lock:
+            hit = self._cache.get(stored_hash)
+            if hit is not None:
+                self._cache.move_to_end(stored_hash)
+                return hit
+        try:
+            registry = self._serializer.registry
+            spec = registry.restore(dct["spec"])
+            subprocess_specs = {k: registry.restore(v) for k, v in dct["subprocess_specs"].items()}
+        except Exception as exc:
+            raise SpecInvalid(f"The stored process version could not be rebuilt: {exc}") from exc
+        with self._lock:
+            self._cache[stored_hash] = (spec, subprocess_specs)
+            self._cache.move_to_end(stored_hash)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return spec, subprocess_specs
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def start(self, spec: SpecVersion, data: Mapping[str, Any]) -> BpmnWorkflow:
+        """Start a referral on ``spec`` and run until the first person's task (triage) is READY.
+
+        Missing optional start keys get documented defaults (see contract.START_FIELDS)
+        because the threshold table reads all of them.
+        """
+        clean, problems = check_fields(START_FIELDS, data, owner="start", reserved=_RESERVED)
+        if problems:
+            raise InvalidData(" ".join(problems))
+        process_spec, subprocess_specs = self.load_spec(spec.serialized, spec.content_hash)
+        workflow = BpmnWorkflow(process_spec, subprocess_specs, script_engine=self._script_engine)
+        # The root task hands its data down to the start event and onwards.
+        workflow.task_tree.data.update(copy.deepcopy(clean))
+        self._run_engine(workflow)
+        return workflow
+
+    def dump_state(self, workflow: BpmnWorkflow) -> str:
+        """Instance state as JSON, without the spec (store ``SpecVersion`` once, separately)."""
+        return self._serializer.serialize_json(workflow)
+
+    def load(self, spec: SpecVersion, state: str) -> BpmnWorkflow:
+        """Restore an instance on the spec version it was started with.
+
+        The script engine is not part of the state, so the restricted one is
+        attached again here; forgetting that would silently fall back to
+        Spiff's default engine with full builtins.
+        """
+        try:
+            dct = json.loads(state)
+            version = dct.get(BpmnWorkflowSerializer.VERSION_KEY)
+        except (ValueError, AttributeError) as exc:
+            raise WorkflowError("The stored referral state is unreadable.") from exc
+        if version is None:
+            raise WorkflowError("The stored referral state has no serializer version.")
+        try:
+            if version == self._serializer.VERSION:
+                process_spec, subprocess_specs = self.load_spec(spec.serialized, spec.content_hash)
+                dct.pop(BpmnWorkflowSerializer.VERSION_KEY)
+                workflow = self._serializer.from_dict(
+                    dct, spec=process_spec, subprocess_specs=subprocess_specs
+                )
+            else:
+                # Older SpiffWorkflow format: its migrations expect the whole
+                # document, so reassemble spec + state, migrate, and rebuild
+                # the spec from scratch (slow path, once per upgrade).
+                stored = json.loads(spec.serialized)
+                dct["spec"] = stored["spec"]
+                dct["subprocess_specs"] = stored["subprocess_specs"]
+                self._serializer.migrate(dct)
+                workflow = self._serializer.from_dict(dct)
+        except WorkflowError:
+            raise
+        except Exception as exc:
+            raise WorkflowError("The stored referral state could not be restored.") from exc
+        workflow.script_engine = self._script_engine
+        return workflow
+
+    # ----------------------------------------------------------------- tasks
+
+    def ready_tasks(self, workflow: BpmnWorkflow) -> list[ReadyTask]:
+        """READY tasks that a person must do (user tasks only), in diagram order."""
+        return [
+            _ready_task(task)
+            for task in workflow.get_tasks(state=TaskState.READY, manual=True)
+            if isinstance(task.task_spec, UserTaskMixin)
+        ]
+
+    def complete_task(
+        self,
+        workflow: BpmnWorkflow,
+        task_id: str,
+        *,
+        lane: str | None = None,
+        data: Mapping[str, Any],
+    ) -> ReadyTask:
+        """Record a person's answers on a READY user task and run the engine on.
+
+        Every check happens before anything changes, because Spiff's
+        ``task.run()`` itself does not check the state: a refused call leaves
+        the workflow untouched. The caller must still check its own
+        concurrency token (state version) before calling this.
+        """
+        try:
+            uuid = UUID(str(task_id))
+            task = workflow.get_task_from_id(uuid)
+        except (ValueError, TaskNotFoundException) as exc:
+            raise TaskNotReady("That task does not exist in this referral.") from exc
+        spec = task.task_spec
+        title = spec.bpmn_name or spec.bpmn_id or "This task"
+        if not isinstance(spec, UserTaskMixin):
+            raise TaskNotReady(f"'{title}' is not a task for a person to complete.")
+        if task.state != TaskState.READY:
+            raise TaskNotReady(
+                f"'{title}' is not waiting to be done (it is {TaskState.get_name(task.state).lower()})."
+            )
+        if lane is not None and lane != spec.lane:
+            raise WrongLane(f"'{title}' is for {spec.lane}, not {lane}.")
+        contract = USER_TASKS.get(spec.bpmn_id)
+        if contract is None:  # cannot happen for a validated spec; refuse rather than guess
+            raise TaskNotReady(f"'{title}' is not a known front-door task.")
+        clean, problems = check_fields(contract.fields, data, owner=spec.bpmn_id, reserved=_RESERVED)
+        if problems:
+            raise InvalidData(" ".join(problems))
+        done = _ready_task(task)
+        task.data.update(copy.deepcopy(clean))
+        try:
+            task.run()
+        except SpiffWorkflowException as exc:
+            raise StepFailed(f"'{title}' could not be completed: {_describe(exc)}") from exc
+        self._run_engine(workflow)
+        return done
+
+    def is_completed(self, workflow: BpmnWorkflow) -> bool:
+        return workflow.is_completed()
+
+    def active_step_ids(self, workflow: BpmnWorkflow) -> list[str]:
+        """BPMN ids of the steps the referral is waiting on, for highlighting the diagram.
+
+        READY tasks and WAITING catch events (timers, messages). Gateways are
+        left out: a parallel join WAITING for the other branches is not where
+        anyone's work is.
+        """
+        ids: list[str] = []
+        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+            spec = task.task_spec
+            bpmn_id = getattr(spec, "bpmn_id", None)
+            if bpmn_id is None or bpmn_id in ids:
+                continue
+            if task.state == TaskState.WAITING and not isinstance(spec, CatchingEvent):
+                continue
+            ids.append(bpmn_id)
+        return ids
+
+    def data(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        """Everything recorded so far, as plain JSON-safe data.
+
+        Parallel branches keep separate copies of data until their join, so
+        ``last_task.data`` alone would miss answers from branches still open.
+        Instead, merge each finished step's data in the order it finished (later
+        answers win, e.g. a manager's final outcome over the first decision),
+        over ``workflow.data``.
+        """
+        merged: dict[str, Any] = dict(workflow.data)
+        finished = [
+            t
+            for t in workflow.get_tasks(state=TaskState.COMPLETED)
+            if getattr(t.task_spec, "bpmn_id", None) is not None
+        ]
+        finished.sort(key=lambda t: t.last_state_change)  # stable: ties keep tree order
+        if not finished:
+            merged.update(workflow.task_tree.data)
+        for task in finished:
+            merged.update(task.data)
+        return json.loads(json.dumps(merged, default=str))
+
+    # ----------------------------------------------------------------- internals
+
+    def _run_engine(self, workflow: BpmnWorkflow) -> None:
+        try:
+            workflow.do_engine_steps()
+        except SpiffWorkflowException as exc:
+            raise StepFailed(f"The process could not continue: {_describe(exc)}") from exc
+
+
+_RESERVED = frozenset(SCRIPT_GLOBALS) | {"__builtins__"}
+
+
+def _ready_task(task: Any) -> ReadyTask:
+    spec = task.task_spec
+    return ReadyTask(
+        id=str(task.id), bpmn_id=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id, lane=spec.lane
+    )
+
+
+def _describe(exc: BaseException) -> str:
+    """Spiff's message (which already carries its notes) plus the underlying Python error, if any."""
+    text = str(exc).strip().rstrip(".").strip()
+    cause = getattr(exc, "exception", None) or exc.__cause__
+    if cause is not None and str(cause) not in text:
+        text = f"{text} ({type(cause).__name__}: {cause})"
+    return text
+
+
+def _where(exc: BaseException) -> str:
+    """' (file, line, element)' from a Spiff ValidationException, so a modeler can find the fault."""
+    parts = [
+        str(value)
+        for value in (
+            getattr(exc, "file_name", ""),
+            f"line {exc.line_number}" if getattr(exc, "line_number", "") else "",
+            getattr(exc, "id", "") and f"element {exc.id}",
+        )
+        if value
+    ]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _contract_problems(spec: Any) -> list[str]:
+    """Check what the web layer relies on, beyond XSD validity.
+
+    A partnership editing the files in a modeler can break these without
+    breaking the XML: a renamed task id, a task dragged into another lane,
+    a gateway without a default flow (a dead end when no condition matches).
+    """
+    problems: list[str] = []
+    by_bpmn_id = {s.bpmn_id: s for s in spec.task_specs.values() if getattr(s, "bpmn_id", None)}
+    if START_EVENT_ID not in by_bpmn_id:
+        problems.append(f"Start event '{START_EVENT_ID}' is missing.")
+    rule_task = by_bpmn_id.get(DECISION_ID)
+    if not isinstance(rule_task, BusinessRuleTaskMixin):
+        problems.append(f"Business rule task '{DECISION_ID}' is missing.")
+    for bpmn_id, contract in USER_TASKS.items():
+        task_spec = by_bpmn_id.get(bpmn_id)
+        if not isinstance(task_spec, UserTaskMixin):
+            problems.append(f"User task '{bpmn_id}' is missing.")
+        elif task_spec.lane != contract.lane:
+            problems.append(
+                f"User task '{bpmn_id}' is in lane {task_spec.lane!r}, expected {contract.lane!r}."
+            )
+    for bpmn_id, task_spec in by_bpmn_id.items():
+        if task_spec.lane not in LANES:
+            problems.append(
+                f"'{bpmn_id}' is in lane {task_spec.lane!r}; lanes must be one of {', '.join(LANES)}."
+            )
+        if isinstance(task_spec, UserTaskMixin):
+            if bpmn_id not in USER_TASKS:
+                problems.append(f"User task '{bpmn_id}' is not known to the web layer.")
+            if not task_spec.bpmn_name:
+                problems.append(f"User task '{bpmn_id}' has no name.")
+        if (
+            isinstance(task_spec, ExclusiveGatewayMixin)
+            and len(task_spec.outputs) > 1
+            and task_spec.default_task_spec is None
+        ):
+            problems.append(f"Exclusive gateway '{bpmn_id}' has no default flow.")
+    return problems
