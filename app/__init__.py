@@ -54,6 +54,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     security.init_app(app)
     configure_engine(app)
+    from app.referrals import workflow
+
+    workflow.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -64,6 +67,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from app.referrals.routes import bp as referrals_bp
+
+    app.register_blueprint(referrals_bp)
+
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -27,3 +27,27 @@ def select_choices(pairs) -> list:
     from wtforms.fields.choices import SelectChoice
 
     return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def apply_errors(form, errors: dict[str, str]) -> None:
+    """Put service-level errors (dotted names: `children.0.date_of_birth`) on the form's fields.
+
+    An error for a field the form does not have goes to the form-level list,
+    so it is still shown in the error summary rather than lost.
+    """
+    for dotted, message in errors.items():
+        target = form
+        for part in dotted.split("."):
+            if target is None:
+                break
+            if part.isdigit() and hasattr(target, "entries"):
+                index = int(part)
+                target = target.entries[index] if index < len(target.entries) else None
+            elif hasattr(target, "form") and hasattr(target.form, part):  # FormField
+                target = getattr(target.form, part)
+            else:
+                target = getattr(target, part, None) if hasattr(target, "_fields") else None
+        if target is not None and hasattr(target, "errors") and isinstance(target.errors, list):
+            target.errors.append(message)
+        else:
+            form.form_errors.append(message)

@@ -56,7 +56,21 @@ def uk_date(value: date | datetime | None) -> str:
     return value.strftime("%-d %b %Y")
 
 
+def current_lanes() -> set[str]:
+    from app.permissions import lanes_for
+
+    return lanes_for(current_user) if current_user.is_authenticated else set()
+
+
+def referral_source_label(code: str) -> str:
+    from app.domain.cin_codes import is_valid, label
+
+    return f"{label('referral_source', code).capitalize()} ({code})" if is_valid("referral_source", code) else code
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(current_lanes)
+    app.add_template_global(referral_source_label)
     app.add_template_global(navigation_items)
     app.add_template_global(lambda: getattr(g, "csp_nonce", ""), "csp_nonce")
     app.add_template_filter(uk_datetime)

@@ -92,6 +92,23 @@ def db_session(app: Flask, request) -> Iterator:
             connection.close()
 
 
+def delete_everything() -> None:
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def committed_db(app: Flask):
+    """Real commits, seen by other threads and connections; emptied before and after.
+    Use with @pytest.mark.committing."""
+    with app.app_context():
+        delete_everything()
+        yield db.session
+        db.session.rollback()
+        delete_everything()
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()

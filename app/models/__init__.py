@@ -2,8 +2,42 @@
 
 from app.models.audit import AuditEvent, record_audit_event
 from app.models.people import Agency, AgencyKind, Role, RoleName, User, user_roles
+from app.models.referrals import (
+    ActionStatus,
+    AgencyAbsence,
+    Child,
+    IncidentType,
+    Notification,
+    PlanAction,
+    PlanStatus,
+    ProtectivePlan,
+    ReadyTask,
+    Referral,
+    ReferralStatus,
+    StepRecord,
+    StrategyAttendee,
+    StrategyDiscussion,
+    ThresholdDecision,
+    WorkflowSpecVersion,
+)
 
 __all__ = [
+    "ActionStatus",
+    "AgencyAbsence",
+    "Child",
+    "IncidentType",
+    "Notification",
+    "PlanAction",
+    "PlanStatus",
+    "ProtectivePlan",
+    "ReadyTask",
+    "Referral",
+    "ReferralStatus",
+    "StepRecord",
+    "StrategyAttendee",
+    "StrategyDiscussion",
+    "ThresholdDecision",
+    "WorkflowSpecVersion",
     "Agency",
     "AgencyKind",
     "AuditEvent",

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from app.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -34,12 +33,6 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-def delete_everything() -> None:
-    for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
-    db.session.commit()
-
-
 @pytest.fixture(scope="session")
 def live_server(app) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -48,16 +41,6 @@ def live_server(app) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
-
-
-@pytest.fixture
-def committed_db(app):
-    """Real commits, so the server thread sees the data; emptied afterwards."""
-    with app.app_context():
-        delete_everything()
-        yield db.session
-        db.session.rollback()
-        delete_everything()
 
 
 @pytest.fixture

@@ -1,0 +1,386 @@
+"""Referrals and what is recorded on them as they move through the front door.
+
+A referral starts from a police notification or a contact from another
+source. Its workflow state (SpiffWorkflow, serialized) lives on the row, with
+`version` as an optimistic lock: every completed step bumps it, so a stale or
+duplicate submission is refused rather than applied twice.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.people import Agency, AgencyKind, User, _enum
+from app.models.types import UTCDateTime, utcnow
+
+
+class ReferralStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class IncidentType(enum.StrEnum):
+    DOMESTIC_ABUSE = "domestic_abuse"
+    MISSING = "missing"
+    CSE = "cse"
+    CCE = "cce"
+    PHYSICAL_ABUSE = "physical_abuse"
+    SEXUAL_ABUSE = "sexual_abuse"
+    EMOTIONAL_ABUSE = "emotional_abuse"
+    NEGLECT = "neglect"
+    ONLINE_ABUSE = "online_abuse"
+    CHILD_IN_CUSTODY = "child_in_custody"
+    POLICE_PROTECTION = "police_protection"
+    PERSON_POSING_RISK = "person_posing_risk"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return INCIDENT_LABELS[self]
+
+
+INCIDENT_LABELS = {
+    IncidentType.DOMESTIC_ABUSE: "Domestic abuse",
+    IncidentType.MISSING: "Missing or absent",
+    IncidentType.CSE: "Child sexual exploitation",
+    IncidentType.CCE: "Child criminal exploitation",
+    IncidentType.PHYSICAL_ABUSE: "Physical abuse",
+    IncidentType.SEXUAL_ABUSE: "Sexual abuse",
+    IncidentType.EMOTIONAL_ABUSE: "Emotional abuse",
+    IncidentType.NEGLECT: "Neglect",
+    IncidentType.ONLINE_ABUSE: "Online abuse or indecent images",
+    IncidentType.CHILD_IN_CUSTODY: "Child in custody",
+    IncidentType.POLICE_PROTECTION: "Police protection used",
+    IncidentType.PERSON_POSING_RISK: "Concern about a person who poses a risk",
+    IncidentType.OTHER: "Other",
+}
+
+
+class PlanStatus(enum.StrEnum):
+    DRAFT = "draft"
+    IN_FORCE = "in_force"
+    CLOSED = "closed"
+
+
+class ActionStatus(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class WorkflowSpecVersion(db.Model):
+    """One version of the BPMN + DMN files, stored once by content hash."""
+
+    __tablename__ = "workflow_spec_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    serialized: Mapped[str] = mapped_column(Text)
+    # The BPMN XML as it was, so a referral's diagram shows the version it runs on.
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+referral_agencies = db.Table(
+    "referral_agencies",
+    db.Column("referral_id", ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("agency_id", ForeignKey("agencies.id"), primary_key=True, index=True),
+)
+
+
+class Referral(db.Model):
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    status: Mapped[ReferralStatus] = mapped_column(_enum(ReferralStatus, "referral_status"), default=ReferralStatus.OPEN, index=True)
+    referral_source: Mapped[str] = mapped_column(String(4))  # CIN census referral source code
+    local_authority_area: Mapped[str | None] = mapped_column(String(120), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    threshold_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rag: Mapped[str | None] = mapped_column(String(8))
+    current_step: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Workflow state: which spec version it runs on, and the serialized instance.
+    spec_version_id: Mapped[int] = mapped_column(ForeignKey("workflow_spec_versions.id"))
+    serializer_version: Mapped[str] = mapped_column(String(40))
+    workflow_state: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    spec_version: Mapped[WorkflowSpecVersion] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship()
+    agencies: Mapped[list[Agency]] = relationship(secondary=referral_agencies, lazy="selectin")
+    notification: Mapped[Notification] = relationship(back_populates="referral", uselist=False, lazy="selectin")
+    children: Mapped[list[Child]] = relationship(back_populates="referral", order_by="Child.id", lazy="selectin")
+    steps: Mapped[list[StepRecord]] = relationship(back_populates="referral", order_by="StepRecord.id")
+    ready_tasks: Mapped[list[ReadyTask]] = relationship(back_populates="referral", order_by="ReadyTask.id")
+    threshold_decisions: Mapped[list[ThresholdDecision]] = relationship(back_populates="referral", order_by="ThresholdDecision.id")
+    strategy_discussions: Mapped[list[StrategyDiscussion]] = relationship(back_populates="referral", order_by="StrategyDiscussion.id")
+    plans: Mapped[list[ProtectivePlan]] = relationship(back_populates="referral", order_by="ProtectivePlan.id")
+
+    def can_view(self, user: User) -> bool:
+        """Staff of an agency taking part in the referral, in a front-door role."""
+        from app.permissions import Permission, user_can
+
+        return user_can(user, Permission.VIEW_REFERRALS) and any(a.id == user.agency_id for a in self.agencies)
+
+    @classmethod
+    def visible_to(cls, user: User):
+        """A select() of the referrals `user` may see, for lists and searches."""
+        return select(cls).where(cls.id.in_(select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == user.agency_id)))
+
+    @property
+    def plan(self) -> ProtectivePlan | None:
+        return self.plans[-1] if self.plans else None
+
+    @property
+    def strategy_discussion(self) -> StrategyDiscussion | None:
+        return self.strategy_discussions[-1] if self.strategy_discussions else None
+
+    @property
+    def threshold_decision(self) -> ThresholdDecision | None:
+        return self.threshold_decisions[-1] if self.threshold_decisions else None
+
+
+class Notification(db.Model):
+    """What the notifier reported: a police notification or a contact from another source."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), unique=True)
+    incident_type: Mapped[IncidentType] = mapped_column(_enum(IncidentType, "incident_type"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    location: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    immediate_action: Mapped[str] = mapped_column(Text)
+    referrer_name: Mapped[str | None] = mapped_column(String(200))
+    referrer_organisation: Mapped[str | None] = mapped_column(String(200))
+    dash_level: Mapped[str | None] = mapped_column(String(10))
+    # Police protection (Children Act 1989 s46)
+    pp_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pp_place_of_safety: Mapped[str | None] = mapped_column(String(300))
+    pp_local_authority_informed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pp_rescinded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Child in custody (PACE)
+    custody_arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    custody_aa_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    custody_aa_arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    custody_healthcare_assessed: Mapped[bool | None] = mapped_column(Boolean)
+    custody_accommodation_requested: Mapped[bool | None] = mapped_column(Boolean)
+    custody_accommodation_refused: Mapped[bool | None] = mapped_column(Boolean)
+    custody_refusal_escalated: Mapped[bool | None] = mapped_column(Boolean)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    referral: Mapped[Referral] = relationship(back_populates="notification")
+    submitted_by: Mapped[User | None] = relationship()
+
+
+class Child(db.Model):
+    __tablename__ = "children"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))  # CIN census gender code
+    nhs_number: Mapped[str | None] = mapped_column(String(10), index=True)
+    address: Mapped[str] = mapped_column(String(300))
+    school: Mapped[str | None] = mapped_column(String(200))
+    present: Mapped[bool] = mapped_column(Boolean)
+    spoken_to: Mapped[bool] = mapped_column(Boolean)
+    not_spoken_to_reason: Mapped[str | None] = mapped_column(Text)
+    voice: Mapped[str | None] = mapped_column(Text)
+    voice_not_recorded_reason: Mapped[str | None] = mapped_column(Text)
+    demeanour: Mapped[str | None] = mapped_column(Text)
+    demeanour_not_recorded_reason: Mapped[str | None] = mapped_column(Text)
+    injuries: Mapped[str | None] = mapped_column(Text)
+
+    referral: Mapped[Referral] = relationship(back_populates="children")
+
+    __table_args__ = (
+        # The child's voice and demeanour are recorded, or a reason is given.
+        CheckConstraint("voice IS NOT NULL OR voice_not_recorded_reason IS NOT NULL", name="voice_or_reason"),
+        CheckConstraint("demeanour IS NOT NULL OR demeanour_not_recorded_reason IS NOT NULL", name="demeanour_or_reason"),
+        CheckConstraint("spoken_to OR not_spoken_to_reason IS NOT NULL", name="spoken_to_or_reason"),
+    )
+
+    def age_on(self, day: date) -> int:
+        years = day.year - self.date_of_birth.year
+        return years - ((day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day))
+
+
+class StepRecord(db.Model):
+    """One completed step: who, when, in which lane, and what they recorded. The timeline."""
+
+    __tablename__ = "step_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str | None] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    referral: Mapped[Referral] = relationship(back_populates="steps")
+    actor: Mapped[User | None] = relationship()
+    agency: Mapped[Agency | None] = relationship()
+
+
+class ReadyTask(db.Model):
+    """The workflow's ready user tasks, copied out at each step so inboxes need no deserialising."""
+
+    __tablename__ = "ready_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    step: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str] = mapped_column(String(40), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    referral: Mapped[Referral] = relationship(back_populates="ready_tasks")
+    assigned_to: Mapped[User | None] = relationship()
+
+
+class ThresholdDecision(db.Model):
+    __tablename__ = "threshold_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    recommended_outcome: Mapped[str] = mapped_column(String(32))
+    recommendation_rule: Mapped[str] = mapped_column(String(300))
+    outcome: Mapped[str] = mapped_column(String(32))
+    rationale: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalation_reason: Mapped[str | None] = mapped_column(Text)
+    final_outcome: Mapped[str | None] = mapped_column(String(32))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+    referral: Mapped[Referral] = relationship(back_populates="threshold_decisions")
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+
+class StrategyDiscussion(db.Model):
+    __tablename__ = "strategy_discussions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    chair: Mapped[str] = mapped_column(String(200))
+    information_shared: Mapped[str] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(String(32))
+    criminal_investigation: Mapped[bool] = mapped_column(Boolean)
+    criminal_investigation_plan: Mapped[str | None] = mapped_column(Text)
+    immediate_actions: Mapped[str] = mapped_column(Text)
+    legal_action_considered: Mapped[bool] = mapped_column(Boolean)
+    legal_action_notes: Mapped[str | None] = mapped_column(Text)
+    other_children_considered: Mapped[bool] = mapped_column(Boolean)
+    other_children_notes: Mapped[str | None] = mapped_column(Text)
+    icpc_required: Mapped[bool] = mapped_column(Boolean)
+    icpc_target_date: Mapped[date | None] = mapped_column(Date)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    referral: Mapped[Referral] = relationship(back_populates="strategy_discussions")
+    attendees: Mapped[list[StrategyAttendee]] = relationship(back_populates="discussion", order_by="StrategyAttendee.id", lazy="selectin")
+    absences: Mapped[list[AgencyAbsence]] = relationship(back_populates="discussion", order_by="AgencyAbsence.id", lazy="selectin")
+
+    def agency_present(self, kind: AgencyKind) -> bool:
+        return any(a.agency_kind == kind for a in self.attendees)
+
+
+class StrategyAttendee(db.Model):
+    __tablename__ = "strategy_attendees"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("strategy_discussions.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    agency_kind: Mapped[AgencyKind] = mapped_column(_enum(AgencyKind, "attendee_agency_kind"))
+    agency_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(200))
+
+    discussion: Mapped[StrategyDiscussion] = relationship(back_populates="attendees")
+
+
+class AgencyAbsence(db.Model):
+    """Why social care, police or health was not at a strategy discussion."""
+
+    __tablename__ = "agency_absences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("strategy_discussions.id", ondelete="CASCADE"), index=True)
+    agency_kind: Mapped[AgencyKind] = mapped_column(_enum(AgencyKind, "absent_agency_kind"))
+    reason: Mapped[str] = mapped_column(Text)
+
+    discussion: Mapped[StrategyDiscussion] = relationship(back_populates="absences")
+
+    __table_args__ = (UniqueConstraint("discussion_id", "agency_kind"),)
+
+
+class ProtectivePlan(db.Model):
+    __tablename__ = "protective_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus, "plan_status"), default=PlanStatus.DRAFT, index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    review_date: Mapped[date] = mapped_column(Date)
+    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    in_force_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    police_confirmed: Mapped[bool | None] = mapped_column(Boolean)
+    police_response: Mapped[str | None] = mapped_column(Text)
+    health_confirmed: Mapped[bool | None] = mapped_column(Boolean)
+    health_response: Mapped[str | None] = mapped_column(Text)
+
+    referral: Mapped[Referral] = relationship(back_populates="plans")
+    actions: Mapped[list[PlanAction]] = relationship(back_populates="plan", order_by="PlanAction.id", lazy="selectin")
+
+
+class PlanAction(db.Model):
+    __tablename__ = "plan_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("protective_plans.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owning_agency_kind: Mapped[AgencyKind] = mapped_column(_enum(AgencyKind, "action_agency_kind"))
+    owner: Mapped[str] = mapped_column(String(200))
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[ActionStatus] = mapped_column(_enum(ActionStatus, "action_status"), default=ActionStatus.NOT_STARTED)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    update_note: Mapped[str | None] = mapped_column(Text)
+
+    plan: Mapped[ProtectivePlan] = relationship(back_populates="actions")

@@ -1,0 +1,42 @@
+"""Where referrals come in: a police notification, or a contact from any other source."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from app.extensions import db
+from app.forms import apply_errors
+from app.notifications.forms import ContactForm, PoliceNotificationForm
+from app.permissions import Permission, requires
+from app.referrals import services
+
+bp = Blueprint("notifications", __name__)
+
+
+def _intake(form, template: str):
+    if form.is_submitted() and form.handle_list_buttons():
+        return render_template(template, form=form)
+    if form.validate_on_submit():
+        try:
+            referral = services.create_referral(current_user, form.to_service_data())
+        except services.StepInvalid as error:
+            db.session.rollback()
+            apply_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash(f"Referral {referral.reference} created and sent to MASH triage.", "success")
+            return redirect(url_for("referrals.show", referral_id=referral.id))
+    return render_template(template, form=form), 400 if form.errors else 200
+
+
+@bp.route("/notifications/new", methods=["GET", "POST"])
+@requires(Permission.SUBMIT_NOTIFICATION)
+def new():
+    return _intake(PoliceNotificationForm(), "notifications/police_notification.html")
+
+
+@bp.route("/contacts/new", methods=["GET", "POST"])
+@requires(Permission.RECORD_CONTACT)
+def new_contact():
+    return _intake(ContactForm(), "notifications/contact.html")

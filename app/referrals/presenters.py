@@ -1,0 +1,92 @@
+"""Turning stored records into what people read: the timeline and labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.models import Referral
+
+OUTCOME_LABELS = {
+    "nfa": "No further action / advice",
+    "early_help": "Early help",
+    "s17": "Child in need (s17) assessment",
+    "s47": "Child protection (s47) strategy discussion",
+    "immediate_protection": "Immediate protection",
+}
+STRATEGY_DECISION_LABELS = {
+    "no_s47": "No s47 enquiry",
+    "single_agency_s47": "Single-agency s47 enquiry",
+    "joint_investigation": "Joint investigation with police",
+}
+FIELD_LABELS = {
+    "rag": "RAG rating",
+    "rag_reason": "Reason for RAG rating",
+    "significant_harm_suspected": "Reasonable cause to suspect significant harm",
+    "findings": "What the checks found",
+    "information_shared": "Information shared",
+    "shared_with": "Shared with",
+    "purpose": "Why it was shared",
+    "lawful_basis": "Lawful basis",
+    "disagrees": "Disagrees with triage",
+    "disagreement_reason": "Reason for disagreement",
+    "outcome": "Outcome",
+    "rationale": "Rationale",
+    "resolution": "Resolution",
+    "prior_notifications_12m": "Earlier referrals about these children in the last 12 months",
+    "referral_source": "Referral source (CIN code)",
+    "incident_type": "Incident type",
+    "occurred_at": "When it happened",
+    "immediate_action": "Immediate safeguarding action",
+    "held_at": "Held at",
+    "decision": "Decision",
+    "icpc_required": "Initial child protection conference needed",
+    "confirmed": "Confirmed",
+    "response": "Response",
+    "review_date": "Review date",
+}
+HIDDEN = {"version", "csrf_token", "submit"}
+
+
+def label_for(key: str) -> str:
+    return FIELD_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def display_value(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if value is None or value == "":
+        return "Not given"
+    if key == "outcome":
+        return OUTCOME_LABELS.get(value, value)
+    if key == "decision":
+        return STRATEGY_DECISION_LABELS.get(value, value)
+    if isinstance(value, list):
+        parts = []
+        for item in value:
+            if isinstance(item, dict):
+                parts.append(", ".join(str(v) for k, v in item.items() if v not in (None, "") and k in {"full_name", "name", "role", "agency_kind", "description", "owner", "owning_agency_kind", "due_date"}))
+            else:
+                parts.append(str(item))
+        return "; ".join(parts)
+    return str(value)
+
+
+def timeline(referral: Referral) -> list[dict]:
+    entries = []
+    for record in referral.steps:
+        answers = [
+            {"label": label_for(k), "value": display_value(k, v)}
+            for k, v in (record.answers or {}).items()
+            if k not in HIDDEN and k != "children"
+        ]
+        entries.append(
+            {
+                "title": record.title,
+                "at": record.at,
+                "actor": record.actor.full_name if record.actor else "System",
+                "agency": record.agency.name if record.agency else "",
+                "lane": record.lane,
+                "answers": answers,
+            }
+        )
+    return entries

@@ -1,0 +1,472 @@
+"""Creating referrals and completing their steps.
+
+Functions here change data and flush; the route, API call or command that
+calls them commits once. A step's domain records, its timeline entry and the
+new workflow state are written together, so they commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, tuple_
+
+from app.domain.working_days import icpc_due
+from app.extensions import db
+from app.models import (
+    ActionStatus,
+    Agency,
+    AgencyAbsence,
+    AgencyKind,
+    Child,
+    IncidentType,
+    Notification,
+    PlanAction,
+    PlanStatus,
+    ProtectivePlan,
+    ReadyTask,
+    Referral,
+    ReferralStatus,
+    StepRecord,
+    StrategyAttendee,
+    StrategyDiscussion,
+    ThresholdDecision,
+    User,
+    record_audit_event,
+)
+from app.models.types import utcnow
+from app.permissions import lanes_for
+from app.referrals import workflow
+from app.workflow.engine import InvalidData, TaskNotReady, WorkflowError, WrongLane
+
+STALE_MESSAGE = (
+    "This task has already been completed, or the referral changed while you had the page open. "
+    "Nothing you entered was saved. Open the referral to see its current state."
+)
+
+
+class StepInvalid(ValueError):
+    """Input broke a rule. `errors` maps field names (dotted for lists) to messages."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+class StaleSubmission(Exception):
+    """The task is no longer there to complete: done by someone else, or submitted twice."""
+
+    def __init__(self, message: str = STALE_MESSAGE) -> None:
+        super().__init__(message)
+
+
+class NotAllowed(Exception):
+    """The user's roles or agency do not allow this."""
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _record_step(referral: Referral, actor: User | None, step: str, title: str, lane: str | None, answers: dict) -> StepRecord:
+    record = StepRecord(
+        step=step, title=title, lane=lane, actor=actor, agency_id=actor.agency_id if actor else None, answers=_json_safe(answers)
+    )
+    referral.steps.append(record)
+    return record
+
+
+# --- Creating a referral -------------------------------------------------------
+
+def _new_reference(now: datetime) -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    while True:
+        reference = f"FD-{now:%y}-" + "".join(secrets.choice(alphabet) for _ in range(6))
+        if db.session.scalar(select(Referral.id).where(Referral.reference == reference)) is None:
+            return reference
+
+
+def prior_notifications(children: list[dict], since: datetime) -> int:
+    """Referrals in the period about any of these children, matched by NHS number
+    or by name and date of birth, so that a change of address does not hide history."""
+    nhs = [c["nhs_number"] for c in children if c.get("nhs_number")]
+    people = [(c["full_name"].strip().lower(), c["date_of_birth"]) for c in children]
+    matches = [tuple_(func.lower(Child.full_name), Child.date_of_birth).in_(people)]
+    if nhs:
+        matches.append(Child.nhs_number.in_(nhs))
+    query = (
+        select(func.count(func.distinct(Child.referral_id)))
+        .join(Referral, Referral.id == Child.referral_id)
+        .where(or_(*matches), Referral.received_at >= since)
+    )
+    return db.session.scalar(query) or 0
+
+
+def _participating_agencies(actor: User) -> list[Agency]:
+    """The submitting agency and every agency in its local authority area's MASH."""
+    area = actor.agency.local_authority_area
+    agencies = {actor.agency.id: actor.agency}
+    if area:
+        for agency in db.session.scalars(select(Agency).where(Agency.local_authority_area == area)):
+            agencies[agency.id] = agency
+    return list(agencies.values())
+
+
+def check_children(children: list[dict], occurred_at: datetime) -> dict[str, str]:
+    """Business rules on the children, checked again here so the API and forms agree."""
+    errors: dict[str, str] = {}
+    today = utcnow().date()
+    incident_day = occurred_at.date()
+    if not children:
+        errors["children"] = "Add at least one child"
+    for i, child in enumerate(children):
+        key = f"children.{i}"
+        dob: date = child["date_of_birth"]
+        if dob > today:
+            errors[f"{key}.date_of_birth"] = "Date of birth must be in the past"
+        elif Child(date_of_birth=dob).age_on(incident_day) >= 18:
+            errors[f"{key}.date_of_birth"] = (
+                f"{child['full_name']} was 18 or over on the date of the incident, so is not a child. "
+                "Remove them or check the date of birth"
+            )
+        if not child.get("voice") and not child.get("voice_not_recorded_reason"):
+            errors[f"{key}.voice"] = "Enter the child's own words or views, or tick 'Not recorded' and give a reason"
+        if not child.get("demeanour") and not child.get("demeanour_not_recorded_reason"):
+            errors[f"{key}.demeanour"] = "Enter the child's behaviour and demeanour, or tick 'Not recorded' and give a reason"
+        if not child.get("spoken_to") and not child.get("not_spoken_to_reason"):
+            errors[f"{key}.not_spoken_to_reason"] = "Give the reason the child was not spoken to"
+    return errors
+
+
+NOTIFICATION_FIELDS = (
+    "occurred_at", "location", "description", "immediate_action", "referrer_name", "referrer_organisation", "dash_level",
+    "pp_started_at", "pp_place_of_safety", "pp_local_authority_informed_at", "pp_rescinded_at",
+    "custody_arrived_at", "custody_aa_requested_at", "custody_aa_arrived_at", "custody_healthcare_assessed",
+    "custody_accommodation_requested", "custody_accommodation_refused", "custody_refusal_escalated",
+)
+CHILD_FIELDS = (
+    "full_name", "date_of_birth", "sex", "nhs_number", "address", "school", "present", "spoken_to", "not_spoken_to_reason",
+    "voice", "voice_not_recorded_reason", "demeanour", "demeanour_not_recorded_reason", "injuries",
+)
+
+
+def create_referral(actor: User, data: dict) -> Referral:
+    """Record a notification or contact, its children, and start the front-door process."""
+    now = utcnow()
+    occurred_at: datetime = data["occurred_at"]
+    errors = check_children(data.get("children") or [], occurred_at)
+    if occurred_at > now:
+        errors["occurred_at"] = "The date of the incident must be today or in the past"
+    incident = IncidentType(data["incident_type"])
+    if incident is IncidentType.DOMESTIC_ABUSE and not data.get("dash_level"):
+        errors["dash_level"] = "Select the DASH risk level"
+    if errors:
+        raise StepInvalid(errors)
+
+    history = prior_notifications(data["children"], now - timedelta(days=365))
+    referral = Referral(
+        reference=_new_reference(now),
+        referral_source=data["referral_source"],
+        local_authority_area=actor.agency.local_authority_area,
+        received_at=now,
+        threshold_due_at=workflow.one_working_day_from(now),
+        created_by=actor,
+        agencies=_participating_agencies(actor),
+        version=1,
+    )
+    referral.notification = Notification(
+        incident_type=incident, submitted_by=actor, **{f: data.get(f) for f in NOTIFICATION_FIELDS}
+    )
+    referral.children = [Child(**{f: c.get(f) for f in CHILD_FIELDS}) for c in data["children"]]
+    workflow.start(
+        referral,
+        {
+            "incident_type": incident.value,
+            "police_protection_used": incident is IncidentType.POLICE_PROTECTION or data.get("pp_started_at") is not None,
+            "dash_level": data.get("dash_level"),
+            "prior_notifications_12m": history,
+            "referral_source": data["referral_source"],
+        },
+    )
+    db.session.add(referral)  # only now: starting reads the spec table, which would autoflush it half-made
+    title = "Police notification submitted" if data["referral_source"] == "6" else "Contact recorded"
+    _record_step(referral, actor, "notification_received", title, None, {**data, "prior_notifications_12m": history})
+    db.session.flush()
+    record_audit_event(actor, "referral_created", f"referral:{referral.id}", reference=referral.reference)
+    return referral
+
+
+# --- Completing a step ----------------------------------------------------------
+
+@dataclass
+class StepContext:
+    actor: User
+    referral: Referral
+    data: dict
+    process_data: dict  # the workflow's data before this step
+
+
+StepHandler = Callable[[StepContext], dict]
+STEP_HANDLERS: dict[str, StepHandler] = {}
+
+
+def step(name: str, *aliases: str) -> Callable[[StepHandler], StepHandler]:
+    def register(handler: StepHandler) -> StepHandler:
+        for key in (name, *aliases):
+            STEP_HANDLERS[key] = handler
+        return handler
+
+    return register
+
+
+@step("triage")
+def _triage(ctx: StepContext) -> dict:
+    ctx.referral.rag = ctx.data["rag"]
+    return {"rag": ctx.data["rag"], "significant_harm_suspected": bool(ctx.data["significant_harm_suspected"])}
+
+
+@step("police_research", "health_research", "social_care_research")
+def _research(ctx: StepContext) -> dict:
+    if ctx.data.get("disagrees") and not ctx.data.get("disagreement_reason"):
+        raise StepInvalid({"disagreement_reason": "Explain why you disagree with the triage"})
+    prefix = ctx.data["_step"].removesuffix("_research")
+    return {f"{prefix}_disagrees": bool(ctx.data.get("disagrees"))}
+
+
+@step("threshold_decision")
+def _threshold_decision(ctx: StepContext) -> dict:
+    ctx.referral.threshold_decisions.append(
+        ThresholdDecision(
+            recommended_outcome=ctx.process_data.get("recommended_outcome") or "nfa",
+            recommendation_rule=ctx.process_data.get("recommendation_rule") or "",
+            outcome=ctx.data["outcome"],
+            rationale=ctx.data["rationale"],
+            decided_by_id=ctx.actor.id,
+            decided_at=utcnow(),
+        )
+    )
+    ctx.referral.outcome = ctx.data["outcome"]
+    return {"threshold_outcome": ctx.data["outcome"]}
+
+
+@step("resolve_disagreement")
+def _resolve(ctx: StepContext) -> dict:
+    decision = ctx.referral.threshold_decision
+    if decision is not None:
+        decision.final_outcome = ctx.data["outcome"]
+        decision.resolution = ctx.data["resolution"]
+        decision.resolved_by_id = ctx.actor.id
+        decision.resolved_at = utcnow()
+    ctx.referral.outcome = ctx.data["outcome"]
+    return {"threshold_outcome": ctx.data["outcome"]}
+
+
+@step("record_outcome")
+def _record_outcome(ctx: StepContext) -> dict:
+    return {}
+
+
+STRATEGY_AGENCIES = (
+    (AgencyKind.CHILDRENS_SOCIAL_CARE, "social_care_absence_reason", "Social care was", "social care"),
+    (AgencyKind.POLICE, "police_absence_reason", "Police were", "police"),
+    (AgencyKind.HEALTH, "health_absence_reason", "Health was", "health"),
+)
+
+
+def check_strategy_discussion(data: dict) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    present = {AgencyKind(a["agency_kind"]) for a in data.get("attendees") or []}
+    for kind, field, subject, noun in STRATEGY_AGENCIES:
+        if kind not in present and not data.get(field):
+            errors[field] = f"{subject} not at the discussion: record a {noun} attendee or give the reason {noun} {'were' if noun == 'police' else 'was'} absent"
+    if data["held_at"] > utcnow():
+        errors["held_at"] = "The strategy discussion date must be today or in the past"
+    if data.get("criminal_investigation") and not data.get("criminal_investigation_plan"):
+        errors["criminal_investigation_plan"] = "Say how and when the criminal investigation will be conducted"
+    return errors
+
+
+@step("strategy_discussion")
+def _strategy_discussion(ctx: StepContext) -> dict:
+    errors = check_strategy_discussion(ctx.data)
+    if errors:
+        raise StepInvalid(errors)
+    d = ctx.data
+    discussion = StrategyDiscussion(
+        held_at=d["held_at"], chair=d["chair"], information_shared=d["information_shared"], decision=d["decision"],
+        criminal_investigation=bool(d["criminal_investigation"]), criminal_investigation_plan=d.get("criminal_investigation_plan"),
+        immediate_actions=d["immediate_actions"], legal_action_considered=bool(d["legal_action_considered"]),
+        legal_action_notes=d.get("legal_action_notes"), other_children_considered=bool(d["other_children_considered"]),
+        other_children_notes=d.get("other_children_notes"), icpc_required=bool(d["icpc_required"]),
+        icpc_target_date=icpc_due(d["held_at"].astimezone(workflow.LONDON)) if d["icpc_required"] else None,
+        recorded_by_id=ctx.actor.id,
+    )
+    discussion.attendees = [
+        StrategyAttendee(name=a["name"], agency_kind=AgencyKind(a["agency_kind"]), role=a["role"], agency_name=a.get("agency_name"))
+        for a in d["attendees"]
+    ]
+    discussion.absences = [
+        AgencyAbsence(agency_kind=kind, reason=d[field]) for kind, field, _, _ in STRATEGY_AGENCIES if d.get(field)
+    ]
+    ctx.referral.strategy_discussions.append(discussion)
+    return {"strategy_decision": d["decision"]}
+
+
+def check_plan(data: dict) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    today = utcnow().astimezone(workflow.LONDON).date()
+    if not data.get("actions"):
+        errors["actions"] = "Add at least one action"
+    for i, action in enumerate(data.get("actions") or []):
+        if not action.get("owner"):
+            errors[f"actions.{i}.owner"] = "Enter who owns this action"
+        if not action.get("due_date"):
+            errors[f"actions.{i}.due_date"] = "Enter the date this action is due"
+        elif action["due_date"] < today:
+            errors[f"actions.{i}.due_date"] = "The due date must be today or in the future"
+    if data["review_date"] < today:
+        errors["review_date"] = "The review date must be today or in the future"
+    return errors
+
+
+@step("protective_plan")
+def _protective_plan(ctx: StepContext) -> dict:
+    errors = check_plan(ctx.data)
+    if errors:
+        raise StepInvalid(errors)
+    previous = ctx.referral.plan
+    if previous is not None and previous.status is PlanStatus.DRAFT:
+        previous.status = PlanStatus.CLOSED  # superseded by this revision
+        previous.closed_at = utcnow()
+    plan = ProtectivePlan(summary=ctx.data["summary"], review_date=ctx.data["review_date"], status=PlanStatus.DRAFT)
+    plan.actions = [
+        PlanAction(description=a["description"], owning_agency_kind=AgencyKind(a["owning_agency_kind"]), owner=a["owner"], due_date=a["due_date"])
+        for a in ctx.data["actions"]
+    ]
+    ctx.referral.plans.append(plan)
+    return {}
+
+
+@step("police_confirm_plan", "health_confirm_plan")
+def _confirm_plan(ctx: StepContext) -> dict:
+    if not ctx.data["confirmed"] and not ctx.data.get("response"):
+        raise StepInvalid({"response": "Explain why your agency does not confirm the plan"})
+    agency = "police" if ctx.data["_step"].startswith("police") else "health"
+    plan = ctx.referral.plan
+    setattr(plan, f"{agency}_confirmed", bool(ctx.data["confirmed"]))
+    setattr(plan, f"{agency}_response", ctx.data.get("response"))
+    return {f"{agency}_confirmed": bool(ctx.data["confirmed"])}
+
+
+@step("close_plan")
+def _close_plan(ctx: StepContext) -> dict:
+    plan = ctx.referral.plan
+    if plan is not None:
+        plan.status = PlanStatus.CLOSED
+        plan.closed_at = utcnow()
+    return {}
+
+
+def lock_referral(referral_id: int) -> Referral | None:
+    """Load a referral for writing: a row lock on PostgreSQL (SQLite's writer lock is taken at BEGIN)."""
+    return db.session.scalar(
+        select(Referral).where(Referral.id == referral_id).with_for_update(of=Referral).execution_options(populate_existing=True)
+    )
+
+
+def find_ready_task(referral: Referral, task_id: str) -> ReadyTask | None:
+    return next((t for t in referral.ready_tasks if t.task_id == task_id), None)
+
+
+def complete_task(actor: User, referral: Referral, task_id: str, expected_version: int, data: dict) -> StepRecord:
+    """Complete one ready task with validated answers; one flush, no commit."""
+    if referral.version != expected_version:
+        raise StaleSubmission()
+    ready = find_ready_task(referral, task_id)
+    if ready is None:
+        raise StaleSubmission()
+    if ready.lane not in lanes_for(actor) or not referral.can_view(actor):
+        raise NotAllowed()
+    eng = workflow.engine()
+    instance = workflow.load(referral)
+    ctx = StepContext(actor, referral, {**data, "_step": ready.step}, eng.data(instance))
+    process_answers = STEP_HANDLERS[ready.step](ctx)
+    try:
+        eng.complete_task(instance, task_id, lane=ready.lane, data=process_answers)
+    except (TaskNotReady, WrongLane) as error:
+        raise StaleSubmission() from error
+    except InvalidData as error:
+        raise StepInvalid({"_": str(error)}) from error
+    except WorkflowError:
+        raise
+    workflow.save(referral, instance)
+    after = {t.step for t in referral.ready_tasks}
+    _after_step(referral, ready.step, after, eng.is_completed(instance))
+    referral.version += 1
+    record = _record_step(referral, actor, ready.step, ready.title, ready.lane, {k: v for k, v in data.items() if not k.startswith("_")})
+    db.session.flush()
+    return record
+
+
+def _after_step(referral: Referral, step_name: str, ready_steps: set[str], completed: bool) -> None:
+    """Domain consequences of where the process went next."""
+    if step_name == "threshold_decision" and referral.threshold_decision is not None:
+        referral.threshold_decision.escalated = "resolve_disagreement" in ready_steps
+    plan = referral.plan
+    if plan is not None and plan.status is PlanStatus.DRAFT and "close_plan" in ready_steps:
+        plan.status = PlanStatus.IN_FORCE
+        plan.in_force_at = utcnow()
+    if completed:
+        referral.status = ReferralStatus.CLOSED
+        referral.closed_at = utcnow()
+
+
+def assign_task(actor: User, referral: Referral, task_id: str) -> ReadyTask:
+    """Pick up a task: it shows as yours in every inbox until completed."""
+    ready = find_ready_task(referral, task_id)
+    if ready is None:
+        raise StaleSubmission()
+    if ready.lane not in lanes_for(actor) or not referral.can_view(actor):
+        raise NotAllowed()
+    ready.assigned_to = actor
+    db.session.flush()
+    return ready
+
+
+def update_plan_action(actor: User, action: PlanAction, status: str, note: str | None) -> PlanAction:
+    if action.plan.status is not PlanStatus.IN_FORCE:
+        raise StepInvalid({"status": "Actions can only be updated while the plan is in force"})
+    action.status = ActionStatus(status)
+    action.update_note = note
+    _record_step(action.plan.referral, actor, "plan_action_updated", "Plan action updated", None,
+                 {"action": action.description, "status": status, "note": note})
+    db.session.flush()
+    return action
+
+
+def ready_tasks_for(user: User):
+    """Ready tasks in the user's lanes on referrals their agency takes part in, earliest due first."""
+    from app.models.referrals import referral_agencies
+
+    lanes = lanes_for(user)
+    return (
+        select(ReadyTask)
+        .join(Referral, Referral.id == ReadyTask.referral_id)
+        .where(
+            ReadyTask.lane.in_(lanes),
+            Referral.id.in_(select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == user.agency_id)),
+        )
+        .order_by(ReadyTask.due_at.is_(None), ReadyTask.due_at, ReadyTask.id)
+    )
+
+

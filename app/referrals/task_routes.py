@@ -1,0 +1,97 @@
+"""The task inbox and the page for completing one task."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.extensions import db
+from app.forms import apply_errors
+from app.permissions import Permission, lanes_for, requires
+from app.referrals import services, workflow
+from app.referrals.presenters import OUTCOME_LABELS
+from app.referrals.routes import load_visible_referral
+from app.tasks.forms import TASK_FORMS
+
+bp = Blueprint("tasks", __name__)
+
+
+@bp.route("/tasks")
+@requires(Permission.WORK_TASKS)
+def inbox():
+    tasks = db.session.scalars(services.ready_tasks_for(current_user).limit(500)).all()
+    return render_template("tasks/inbox.html", tasks=tasks, now=services.utcnow())
+
+
+@bp.route("/referrals/<int:referral_id>/tasks/<task_id>/pick-up", methods=["POST"])
+@requires(Permission.WORK_TASKS)
+def pick_up(referral_id: int, task_id: str):
+    referral = load_visible_referral(referral_id, for_update=True)
+    try:
+        services.assign_task(current_user, referral, task_id)
+    except services.NotAllowed:
+        abort(403)
+    except services.StaleSubmission as error:
+        db.session.rollback()
+        flash(str(error))
+        return redirect(url_for("tasks.inbox"))
+    db.session.commit()
+    flash("Task picked up. It now shows as yours.", "success")
+    return redirect(request.form.get("next") == "task" and url_for("tasks.task", referral_id=referral_id, task_id=task_id) or url_for("tasks.inbox"))
+
+
+def _context(referral, ready) -> dict:
+    """Extra, read-only things some task pages show beside the form."""
+    context: dict = {}
+    decision = referral.threshold_decision
+    if ready.step in {"threshold_decision", "resolve_disagreement"}:
+        data = workflow.engine().data(workflow.load(referral))
+        context["recommendation"] = {
+            "outcome": OUTCOME_LABELS.get(data.get("recommended_outcome"), data.get("recommended_outcome") or ""),
+            "rule": data.get("recommendation_rule") or "",
+        }
+        context["history"] = []
+    if ready.step == "resolve_disagreement" and decision is not None:
+        context["decision"] = {"outcome": OUTCOME_LABELS.get(decision.outcome, decision.outcome), "rationale": decision.rationale}
+        context["disagreements"] = [
+            {"agency": step.agency.name if step.agency else step.lane, "reason": step.answers.get("disagreement_reason")}
+            for step in referral.steps
+            if step.step.endswith("_research") and step.answers.get("disagrees")
+        ]
+    if ready.step in {"police_confirm_plan", "health_confirm_plan", "close_plan"}:
+        context["plan"] = referral.plan
+    return context
+
+
+@bp.route("/referrals/<int:referral_id>/tasks/<task_id>", methods=["GET", "POST"])
+@requires(Permission.WORK_TASKS)
+def task(referral_id: int, task_id: str):
+    referral = load_visible_referral(referral_id, for_update=request.method == "POST")
+    ready = services.find_ready_task(referral, task_id)
+    if ready is None:
+        return render_template("tasks/gone.html", referral=referral, message=services.STALE_MESSAGE), 409
+    if ready.lane not in lanes_for(current_user):
+        abort(403)
+    form = TASK_FORMS[ready.step]()
+    if request.method == "GET":
+        form.version.data = referral.version
+    elif getattr(form, "handle_list_buttons", None) and form.handle_list_buttons():
+        pass  # added or removed a row: show the form again, nothing saved
+    elif form.validate_on_submit():
+        try:
+            services.complete_task(current_user, referral, task_id, form.version.data, form.to_service_data())
+        except services.StepInvalid as error:
+            db.session.rollback()
+            apply_errors(form, error.errors)
+        except services.StaleSubmission as error:
+            db.session.rollback()
+            return render_template("tasks/gone.html", referral=referral, message=str(error)), 409
+        except services.NotAllowed:
+            db.session.rollback()
+            abort(403)
+        else:
+            db.session.commit()
+            flash(f"{ready.title}: saved.", "success")
+            return redirect(url_for("referrals.show", referral_id=referral_id))
+    status = 400 if form.errors else 200
+    return render_template(f"tasks/{ready.step}.html", form=form, referral=referral, task=ready, **_context(referral, ready)), status
