@@ -67,9 +67,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    from app.api.routes import bp as api_bp
+    from app.referrals.intake_routes import bp as intake_bp
     from app.referrals.routes import bp as referrals_bp
+    from app.referrals.task_routes import bp as tasks_bp
 
     app.register_blueprint(referrals_bp)
+    app.register_blueprint(tasks_bp)
+    app.register_blueprint(intake_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 
 

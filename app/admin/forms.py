@@ -94,3 +94,13 @@ class ConfirmForm(BaseForm):
 
 class NewUserForm(UserForm):
     password = TemporaryPasswordForm.password
+
+
+class ApiTokenForm(BaseForm):
+    name = StringField(
+        "Token name",
+        description="Say which system will use it, for example ‘Northshire Police records system’.",
+        widget=GovTextInput(),
+        validators=[DataRequired("Enter a name for the token, such as the system that will use it"), Length(max=120, message="Token name must be 120 characters or fewer")],
+    )
+    submit = SubmitField("Issue token", widget=GovSubmitInput())

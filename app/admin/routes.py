@@ -1,14 +1,21 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.admin import services
-from app.admin.forms import AgencyForm, ConfirmForm, NewUserForm, TemporaryPasswordForm, UserForm
+from app.admin.forms import (
+    AgencyForm,
+    ApiTokenForm,
+    ConfirmForm,
+    NewUserForm,
+    TemporaryPasswordForm,
+    UserForm,
+)
 from app.extensions import db
 from app.forms import select_choices
-from app.models import Agency, User
+from app.models import Agency, ApiToken, User
 from app.permissions import Permission, requires
 
 bp = Blueprint("admin", __name__)
@@ -139,3 +146,35 @@ def change_active(user_id: int, action: str):
     return render_template(
         "admin/confirm_active.html", form=form, user=user, action=action
     ), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/tokens", methods=["GET", "POST"])
+@requires(Permission.MANAGE_USERS)
+def api_tokens(user_id: int):
+    """API tokens for a system account. A new token is shown once, on this response only."""
+    user = db.get_or_404(User, user_id)
+    form = ApiTokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        try:
+            _, new_token = services.issue_api_token(current_user, user, form.name.data)
+        except services.AdminError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            form = ApiTokenForm(formdata=None)
+    tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).all()
+    return render_template("admin/tokens.html", user=user, tokens=tokens, form=form, new_token=new_token), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/tokens/<int:token_id>/revoke", methods=["POST"])
+@requires(Permission.MANAGE_USERS)
+def revoke_token(user_id: int, token_id: int):
+    row = db.session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id))
+    if row is None:
+        abort(404)
+    services.revoke_api_token(current_user, row)
+    db.session.commit()
+    flash(f"Token ‘{row.name}’ revoked. Systems using it can no longer connect.", "success")
+    return redirect(url_for("admin.api_tokens", user_id=user_id))

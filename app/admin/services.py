@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Agency, AgencyKind, Role, RoleName, User, record_audit_event
+from app.models import Agency, AgencyKind, ApiToken, Role, RoleName, User, record_audit_event
+from app.models.types import utcnow
 from app.passwords import hash_password, password_problem
 
 
@@ -111,3 +112,19 @@ def set_active(actor: User | None, user: User, active: bool) -> None:
     user.session_version = (user.session_version or 1) + 1
     db.session.flush()
     record_audit_event(actor, "user_activated" if active else "user_deactivated", f"user:{user.id}")
+
+
+def issue_api_token(actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
+    if not name:
+        raise AdminError("Enter a name for the token, such as the system that will use it", "name")
+    row, token = ApiToken.issue(user, name, actor)
+    db.session.flush()
+    record_audit_event(actor, "api_token_issued", f"user:{user.id}", token_id=row.id, name=name)
+    return row, token
+
+
+def revoke_api_token(actor: User | None, row: ApiToken) -> None:
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        db.session.flush()
+        record_audit_event(actor, "api_token_revoked", f"user:{row.user_id}", token_id=row.id)

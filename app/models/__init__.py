@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and the app see the same metadata."""
 
+from app.models.api import ApiToken
 from app.models.audit import AuditEvent, record_audit_event
 from app.models.people import Agency, AgencyKind, Role, RoleName, User, user_roles
 from app.models.referrals import (
@@ -22,6 +23,7 @@ from app.models.referrals import (
 )
 
 __all__ = [
+    "ApiToken",
     "ActionStatus",
     "AgencyAbsence",
     "Child",

@@ -1,0 +1,259 @@
+"""JSON API for other systems, version 1.
+
+Authentication is by bearer token only (issued by an administrator to a
+system account); session cookies are ignored here, so CSRF does not arise.
+Input goes through exactly the same WTForms forms and services as the web
+pages, so the same rules give the same messages: 422 with one message per field.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from flask import Blueprint, abort, g, jsonify, request
+from flask_login import login_user
+from werkzeug.datastructures import MultiDict
+from wtforms import FieldList, FormField
+
+from app.extensions import csrf, db
+from app.models import ApiToken, Referral
+from app.models.types import utcnow
+from app.notifications.forms import ContactForm, PoliceNotificationForm
+from app.permissions import Permission, public, requires
+from app.referrals import services
+from app.referrals.routes import load_visible_referral
+from app.tasks.forms import TASK_FORMS
+
+bp = Blueprint("api", __name__)
+csrf.exempt(bp)
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@bp.before_request
+def authenticate():
+    if request.endpoint == "api.openapi":
+        return None
+    header = request.headers.get("Authorization", "")
+    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    row = ApiToken.find_active(token) if token else None
+    if row is None:
+        return jsonify(error="Send a valid API token in the Authorization header: 'Bearer <token>'.", status=401), 401
+    row.last_used_at = utcnow()
+    g.api_token = row
+    login_user(row.user)  # for this request only: the API sets no session cookie
+    return None
+
+
+@bp.after_request
+def no_session_cookie(response):
+    from flask import session
+
+    session.clear()
+    session.modified = False
+    response.headers.pop("Set-Cookie", None)
+    return response
+
+
+def _is_date_field(field) -> bool:
+    return "Date" in type(field).__name__
+
+
+def _is_yes_no(field) -> bool:
+    choices = getattr(field, "choices", None)
+    try:
+        values = {str(c.value if hasattr(c, "value") else c[0]) for c in choices or []}
+    except (TypeError, IndexError):
+        return False
+    return values == {"yes", "no"}
+
+
+def to_formdata(form_class, payload: dict, prefix: str = "", out: MultiDict | None = None) -> MultiDict:
+    """Turn JSON shaped like the form (dates as YYYY-MM-DD, times as HH:MM, yes/no as
+    booleans, lists as arrays of objects) into the form data the web form would post."""
+    out = out if out is not None else MultiDict()
+    fields = form_class(formdata=None, meta={"csrf": False})._fields
+    for name, value in payload.items():
+        field = fields.get(name)
+        key = f"{prefix}{name}"
+        if field is None or value is None:
+            continue
+        if isinstance(field, FieldList) and isinstance(value, list):
+            sub_class = field.unbound_field.args[0] if field.unbound_field.field_class is FormField else None
+            for i, item in enumerate(value):
+                if sub_class is not None and isinstance(item, dict):
+                    to_formdata(sub_class, item, f"{key}-{i}-", out)
+                else:
+                    out.add(f"{key}-{i}", str(item))
+        elif _is_date_field(field) and isinstance(value, str) and ISO_DATE.match(value):
+            year, month, day = value.split("-")
+            for part in (day, month, year):
+                out.add(key, part)
+        elif isinstance(value, bool):
+            out.add(key, ("yes" if value else "no") if _is_yes_no(field) else ("y" if value else ""))
+        elif isinstance(value, list):
+            for item in value:
+                out.add(key, str(item))
+        else:
+            out.add(key, str(value))
+    return out
+
+
+def flatten_errors(errors, prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            name = "_" if key is None else str(key)
+            flat.update(flatten_errors(value, f"{prefix}{name}."))
+    elif isinstance(errors, list) and errors and all(isinstance(e, str) for e in errors):
+        flat[prefix.rstrip(".")] = errors[0]
+    elif isinstance(errors, list):
+        for i, item in enumerate(errors):
+            if item:
+                flat.update(flatten_errors(item, f"{prefix}{i}."))
+    return flat
+
+
+def _invalid(errors: dict[str, str]):
+    return jsonify(error="The data is not valid. Nothing was saved.", errors=errors, status=422), 422
+
+
+def _json_body() -> dict:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        abort(400)
+    return payload
+
+
+def _iso(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def referral_document(referral: Referral) -> dict:
+    td, sd, plan = referral.threshold_decision, referral.strategy_discussion, referral.plan
+    return {
+        "id": referral.id,
+        "reference": referral.reference,
+        "status": referral.status.value,
+        "received_at": _iso(referral.received_at),
+        "threshold_due_at": _iso(referral.threshold_due_at),
+        "referral_source": referral.referral_source,
+        "incident_type": referral.notification.incident_type.value,
+        "rag": referral.rag,
+        "version": referral.version,
+        "children": [{"full_name": c.full_name, "date_of_birth": _iso(c.date_of_birth)} for c in referral.children],
+        "tasks": [_task_document(t) for t in referral.ready_tasks],
+        "threshold_decision": td and {
+            "recommended_outcome": td.recommended_outcome, "recommendation_rule": td.recommendation_rule,
+            "outcome": td.outcome, "rationale": td.rationale, "decided_at": _iso(td.decided_at),
+            "escalated": td.escalated, "final_outcome": td.final_outcome, "resolution": td.resolution,
+        },
+        "strategy_discussion": sd and {
+            "held_at": _iso(sd.held_at), "chair": sd.chair, "decision": sd.decision,
+            "attendees": [{"name": a.name, "agency_kind": a.agency_kind.value, "role": a.role} for a in sd.attendees],
+            "absences": [{"agency_kind": a.agency_kind.value, "reason": a.reason} for a in sd.absences],
+            "criminal_investigation": sd.criminal_investigation, "icpc_required": sd.icpc_required,
+            "icpc_target_date": _iso(sd.icpc_target_date),
+        },
+        "protective_plan": plan and {
+            "status": plan.status.value, "summary": plan.summary, "review_date": _iso(plan.review_date),
+            "police_confirmed": plan.police_confirmed, "health_confirmed": plan.health_confirmed,
+            "actions": [
+                {"id": a.id, "description": a.description, "owning_agency_kind": a.owning_agency_kind.value,
+                 "owner": a.owner, "due_date": _iso(a.due_date), "status": a.status.value}
+                for a in plan.actions
+            ],
+        },
+    }
+
+
+def _task_document(task) -> dict:
+    return {
+        "referral_id": task.referral_id, "task_id": task.task_id, "step": task.step, "title": task.title,
+        "lane": task.lane, "due_at": _iso(task.due_at),
+    }
+
+
+@bp.route("/notifications", methods=["POST"])
+@requires(Permission.VIEW_REFERRALS)
+def submit_notification():
+    """A police notification (police accounts) or a contact (social care and health accounts)."""
+    from flask_login import current_user
+
+    from app.permissions import user_can
+
+    if user_can(current_user, Permission.SUBMIT_NOTIFICATION):
+        form_class = PoliceNotificationForm
+    elif user_can(current_user, Permission.RECORD_CONTACT):
+        form_class = ContactForm
+    else:
+        abort(403)
+    form = form_class(formdata=to_formdata(form_class, _json_body()), meta={"csrf": False})
+    if not form.validate():
+        return _invalid(flatten_errors(form.errors))
+    try:
+        referral = services.create_referral(current_user, form.to_service_data())
+    except services.StepInvalid as error:
+        db.session.rollback()
+        return _invalid(error.errors)
+    db.session.commit()
+    return jsonify(referral_document(referral)), 201
+
+
+@bp.route("/tasks")
+@requires(Permission.WORK_TASKS)
+def tasks():
+    from flask_login import current_user
+
+    rows = db.session.scalars(services.ready_tasks_for(current_user).limit(1000)).all()
+    return jsonify(tasks=[_task_document(t) for t in rows])
+
+
+@bp.route("/referrals/<int:referral_id>")
+@requires(Permission.VIEW_REFERRALS)
+def referral(referral_id: int):
+    return jsonify(referral_document(load_visible_referral(referral_id)))
+
+
+@bp.route("/referrals/<int:referral_id>/tasks/<task_id>", methods=["POST"])
+@requires(Permission.WORK_TASKS)
+def complete_task(referral_id: int, task_id: str):
+    """Complete a task. The body holds `version` (from the referral document) and the step's answers."""
+    from flask_login import current_user
+
+    from app.permissions import lanes_for
+
+    referral = load_visible_referral(referral_id, for_update=True)
+    ready = services.find_ready_task(referral, task_id)
+    if ready is None:
+        return jsonify(error=services.STALE_MESSAGE, status=409), 409
+    if ready.lane not in lanes_for(current_user):
+        abort(403)
+    form_class = TASK_FORMS[ready.step]
+    form = form_class(formdata=to_formdata(form_class, _json_body()), meta={"csrf": False})
+    if not form.validate():
+        return _invalid(flatten_errors(form.errors))
+    try:
+        services.complete_task(current_user, referral, task_id, form.version.data, form.to_service_data())
+    except services.StepInvalid as error:
+        db.session.rollback()
+        return _invalid(error.errors)
+    except services.StaleSubmission as error:
+        db.session.rollback()
+        return jsonify(error=str(error), status=409), 409
+    except services.NotAllowed:
+        db.session.rollback()
+        abort(403)
+    db.session.commit()
+    return jsonify(referral_document(referral))
+
+
+@bp.route("/openapi.json")
+@public
+def openapi():
+    from app.api.openapi import document
+
+    return jsonify(document())

@@ -1,0 +1,51 @@
+"""Tokens that let other systems (a police records system, say) use the JSON API."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.people import User
+from app.models.types import UTCDateTime, utcnow
+
+TOKEN_PREFIX = "fd_"  # noqa: S105 - a marker, not a secret
+
+
+def hash_token(token: str) -> str:
+    # Tokens are long and random, so a fast hash is enough and lets us look them up.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @classmethod
+    def issue(cls, user: User, name: str, created_by: User | None) -> tuple[ApiToken, str]:
+        """Return the new row and the token itself, which is shown once and never stored."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        row = cls(user=user, name=name, token_hash=hash_token(token), created_by_id=created_by.id if created_by else None)
+        db.session.add(row)
+        return row, token
+
+    @classmethod
+    def find_active(cls, token: str) -> ApiToken | None:
+        row = db.session.scalar(select(cls).where(cls.token_hash == hash_token(token)))
+        if row is None or row.revoked_at is not None or not row.user.active:
+            return None
+        return row

@@ -1,0 +1,55 @@
+"""One form per user task of the front-door process, looked up by BPMN id in TASK_FORMS."""
+
+from __future__ import annotations
+
+from app.tasks.forms.base import OUT_OF_DATE, TaskForm
+from app.tasks.forms.plan import ActionForm, ProtectivePlanForm
+from app.tasks.forms.steps import (
+    LAWFUL_BASES,
+    OUTCOME_LABELS,
+    RAG_LABELS,
+    ClosePlanForm,
+    ConfirmPlanForm,
+    RecordOutcomeForm,
+    ResearchForm,
+    ResolveDisagreementForm,
+    ThresholdDecisionForm,
+    TriageForm,
+)
+from app.tasks.forms.strategy import DECISION_LABELS, AttendeeForm, StrategyDiscussionForm
+
+TASK_FORMS: dict[str, type[TaskForm]] = {
+    "triage": TriageForm,
+    "police_research": ResearchForm,
+    "health_research": ResearchForm,
+    "social_care_research": ResearchForm,
+    "threshold_decision": ThresholdDecisionForm,
+    "resolve_disagreement": ResolveDisagreementForm,
+    "record_outcome": RecordOutcomeForm,
+    "strategy_discussion": StrategyDiscussionForm,
+    "protective_plan": ProtectivePlanForm,
+    "police_confirm_plan": ConfirmPlanForm,
+    "health_confirm_plan": ConfirmPlanForm,
+    "close_plan": ClosePlanForm,
+}
+
+__all__ = [
+    "DECISION_LABELS",
+    "LAWFUL_BASES",
+    "OUTCOME_LABELS",
+    "OUT_OF_DATE",
+    "RAG_LABELS",
+    "TASK_FORMS",
+    "ActionForm",
+    "AttendeeForm",
+    "ClosePlanForm",
+    "ConfirmPlanForm",
+    "ProtectivePlanForm",
+    "RecordOutcomeForm",
+    "ResearchForm",
+    "ResolveDisagreementForm",
+    "StrategyDiscussionForm",
+    "TaskForm",
+    "ThresholdDecisionForm",
+    "TriageForm",
+]

@@ -1,0 +1,236 @@
+"""Task forms with no repeating lists: triage, research, the threshold decision and its
+escalation, recording the outcome, confirming and closing the plan."""
+
+from __future__ import annotations
+
+from app.domain import cin_codes
+from app.tasks.forms.base import (
+    Radios,
+    TaskForm,
+    YesNoField,
+    add_error,
+    radio_field,
+    select_field,
+    text_area,
+    text_input,
+    text_or_none,
+)
+from app.workflow.contract import OUTCOMES, RAG_RATINGS
+
+RAG_LABELS: dict[str, str] = {"red": "Red", "amber": "Amber", "green": "Green"}
+
+OUTCOME_LABELS: dict[str, str] = {
+    "nfa": "No further action / advice",
+    "early_help": "Early help",
+    "s17": "Child in need (s17) assessment",
+    "s47": "Child protection (s47) strategy discussion",
+    "immediate_protection": "Immediate protection",
+}
+
+OUTCOME_HINTS: dict[str, str] = {
+    "nfa": "Including advice or signposting to other services.",
+    "s17": "Children Act 1989 section 17.",
+    "s47": "Reasonable cause to suspect significant harm: starts with a strategy discussion.",
+    "immediate_protection": "Police protection (s46) or an emergency protection order.",
+}
+
+#: Lawful bases for sharing information, in the order shown. Stored as the key.
+LAWFUL_BASES: dict[str, str] = {
+    "dpa_2018_safeguarding": (
+        "Data Protection Act 2018, Schedule 1, paragraph 18 – safeguarding of children and individuals at risk"
+    ),
+    "children_act_1989_s47": "Children Act 1989, section 47 – enquiries about significant harm",
+    "children_act_1989_s17": "Children Act 1989, section 17 – children in need",
+    "crime_and_disorder_act_1998_s115": "Crime and Disorder Act 1998, section 115",
+    "consent": "Consent",
+    "other": "Other",
+}
+
+# The contract's values, in its order; a test guards that the labels cover them.
+RAG_LABELS = {value: RAG_LABELS[value] for value in RAG_RATINGS}
+OUTCOME_LABELS = {value: OUTCOME_LABELS[value] for value in OUTCOMES}
+
+
+def _cin(list_name: str) -> list[tuple[str, str]]:
+    return [(code, f"{code} – {label}") for code, label in cin_codes.codes(list_name)]
+
+
+class TriageForm(TaskForm):
+    rag = radio_field(
+        "RAG rating",
+        RAG_LABELS.items(),
+        "Select a RAG rating",
+        description=(
+            "The rating sets how quickly the contact must be looked at. Use your local RAG timescales, "
+            "for example red within 4 working hours, amber within 24 and green within 72."
+        ),
+        widget=Radios(legend_size="m"),
+    )
+    rag_reason = text_area(
+        "Why did you give this rating?", "Enter the reason for the RAG rating", called="The reason"
+    )
+    significant_harm_suspected = YesNoField(
+        "Is there reasonable cause to suspect that a child is suffering, or is likely to suffer, significant harm?",
+        message="Select yes if significant harm is suspected",
+    )
+
+    def to_service_data(self) -> dict:
+        return {
+            "rag": self.rag.data,
+            "rag_reason": text_or_none(self.rag_reason.data),
+            "significant_harm_suspected": self.significant_harm_suspected.answer,
+        }
+
+
+class ResearchForm(TaskForm):
+    """Police, health and social care research (one class for the three tasks)."""
+
+    findings = text_area(
+        "What did your checks find?",
+        "Enter what your checks found",
+        called="What your checks found",
+        description="Include checks that found nothing, for example ‘No trace on our systems’.",
+    )
+    information_shared = text_area(
+        "What information did you share?", "Enter what information you shared", called="The information shared"
+    )
+    shared_with = text_input(
+        "Who did you share it with?", "Enter who you shared the information with", called="Who you shared it with"
+    )
+    purpose = text_area("Why it was shared", "Enter why the information was shared", called="Why it was shared")
+    lawful_basis = radio_field(
+        "Lawful basis for sharing",
+        LAWFUL_BASES.items(),
+        "Select the lawful basis for sharing the information",
+    )
+    disagrees = YesNoField(
+        "Does your agency disagree with the triage?",
+        message="Select yes if your agency disagrees with the triage",
+        inline=False,
+        description="If you disagree, a MASH manager will review the threshold decision.",
+    )
+    disagreement_reason = text_area("Why do you disagree?", called="Why you disagree")
+
+    def check_rules(self) -> None:
+        if self.disagrees.answer and not text_or_none(self.disagreement_reason.data):
+            add_error(self.disagreement_reason, "Explain why you disagree with the triage")
+
+    def to_service_data(self) -> dict:
+        disagrees = self.disagrees.answer
+        return {
+            "findings": text_or_none(self.findings.data),
+            "information_shared": text_or_none(self.information_shared.data),
+            "shared_with": text_or_none(self.shared_with.data),
+            "purpose": text_or_none(self.purpose.data),
+            "lawful_basis": self.lawful_basis.data,
+            "disagrees": disagrees,
+            "disagreement_reason": text_or_none(self.disagreement_reason.data) if disagrees else None,
+        }
+
+
+def _outcome_radios(label: str, message: str):
+    return radio_field(label, OUTCOME_LABELS.items(), message, widget=Radios(legend_size="m"))
+
+
+class ThresholdDecisionForm(TaskForm):
+    outcome_labels = OUTCOME_LABELS
+    outcome_hints = OUTCOME_HINTS
+
+    outcome = _outcome_radios("What is your threshold decision?", "Select a threshold decision")
+    rationale = text_area(
+        "Reasons for your decision", "Enter the reasons for your decision", called="The reasons for your decision"
+    )
+
+    def to_service_data(self) -> dict:
+        return {"outcome": self.outcome.data, "rationale": text_or_none(self.rationale.data)}
+
+
+class ResolveDisagreementForm(TaskForm):
+    outcome_labels = OUTCOME_LABELS
+    outcome_hints = OUTCOME_HINTS
+
+    outcome = _outcome_radios("What is the final threshold decision?", "Select the final threshold decision")
+    resolution = text_area(
+        "How was the disagreement resolved?",
+        "Enter how the disagreement was resolved",
+        called="How the disagreement was resolved",
+        description="Give your reasons. The agencies that disagreed can see this.",
+    )
+
+    def to_service_data(self) -> dict:
+        return {"outcome": self.outcome.data, "resolution": text_or_none(self.resolution.data)}
+
+
+class RecordOutcomeForm(TaskForm):
+    primary_need = select_field(
+        "Primary need (optional)",
+        _cin("primary_need"),
+        blank="Not recorded",
+        invalid_message="Select a primary need from the list",
+        description="The child's main need, as the CIN census records it.",
+    )
+    next_step = text_area(
+        "Next step or handover",
+        "Enter the next step or handover",
+        called="The next step or handover",
+        description="For example, early help referral to the family hub, or advice given to the referrer.",
+    )
+    closure_reason = select_field(
+        "Reason for closure (optional)",
+        _cin("reason_for_closure"),
+        blank="Not recorded",
+        invalid_message="Select a reason for closure from the list",
+    )
+
+    def to_service_data(self) -> dict:
+        return {
+            "primary_need": self.primary_need.data or None,
+            "next_step": text_or_none(self.next_step.data),
+            "closure_reason": self.closure_reason.data or None,
+        }
+
+
+class ConfirmPlanForm(TaskForm):
+    """Police and health confirming the joint protective plan (one class for both)."""
+
+    submit_text = "Send response"
+
+    confirmed = YesNoField(
+        "Does your agency agree to this plan?",
+        message="Select yes if your agency agrees to this plan",
+        inline=False,
+        widget=Radios(inline=False, legend_size="m"),
+    )
+    response = text_area("Why does your agency not confirm the plan?", called="Your response")
+
+    def check_rules(self) -> None:
+        if self.confirmed.answer is False and not text_or_none(self.response.data):
+            add_error(self.response, "Explain why your agency does not confirm the plan")
+
+    def to_service_data(self) -> dict:
+        confirmed = self.confirmed.answer
+        return {
+            "confirmed": confirmed,
+            "response": text_or_none(self.response.data) if confirmed is False else None,
+        }
+
+
+class ClosePlanForm(TaskForm):
+    closure_summary = text_area(
+        "Closure summary",
+        "Enter a summary of why the plan is closing",
+        called="The closure summary",
+        description="What the plan achieved, and why the children no longer need it.",
+    )
+    closure_reason = select_field(
+        "Reason for closure",
+        _cin("reason_for_closure"),
+        blank="Select a reason",
+        message="Select a reason for closure",
+    )
+
+    def to_service_data(self) -> dict:
+        return {
+            "closure_summary": text_or_none(self.closure_summary.data),
+            "closure_reason": self.closure_reason.data or None,
+        }

@@ -1,0 +1,153 @@
+"""Task pages and the JSON API over HTTP, as the right and the wrong people."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import ApiToken, Referral
+from tests.conftest import sign_in
+
+
+def page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_triage_over_http_then_a_second_submission_is_refused(client, start_journey, mash):
+    journey = start_journey()
+    referral = journey.referral
+    task_id = journey.ready()["triage"]
+    sign_in(client, mash["social_care"].email)
+    url = f"/referrals/{referral.id}/tasks/{task_id}"
+    form_page = client.get(url)
+    assert form_page.status_code == 200 and "MASH triage" in page(form_page)
+    answers = {"version": str(referral.version), "rag": "red", "rag_reason": "Repeat incidents", "significant_harm_suspected": "yes"}
+    assert client.post(url, data=answers).status_code == 302
+    again = client.post(url, data=answers)  # double click, or a colleague with the old page
+    assert again.status_code == 409
+    assert "already been completed" in page(again)
+    db.session.refresh(referral)
+    assert [s.step for s in referral.steps].count("triage") == 1
+    shown = page(client.get(f"/referrals/{referral.id}"))
+    assert "MASH triage" in shown and mash["social_care"].full_name in shown
+
+
+def test_invalid_task_input_gets_a_specific_message_and_nothing_is_saved(client, start_journey, mash):
+    journey = start_journey()
+    referral = journey.referral
+    sign_in(client, mash["social_care"].email)
+    url = f"/referrals/{referral.id}/tasks/{journey.ready()['triage']}"
+    response = client.post(url, data={"version": str(referral.version), "rag": "", "rag_reason": ""})
+    assert response.status_code == 400
+    assert "There is a problem" in page(response)
+    db.session.refresh(referral)
+    assert referral.rag is None and {t.step for t in referral.ready_tasks} == {"triage"}
+
+
+def test_wrong_lane_wrong_agency_and_guessed_ids_get_403(client, start_journey, mash):
+    journey = start_journey()
+    referral = journey.referral
+    url = f"/referrals/{referral.id}/tasks/{journey.ready()['triage']}"
+    sign_in(client, mash["police"].email)  # right agency group, wrong lane
+    assert client.get(url).status_code == 403
+    assert client.post(url, data={"version": "1", "rag": "red"}).status_code == 403
+    client.post("/sign-out")
+    sign_in(client, mash["outsider"].email)  # another area's police
+    for path in (f"/referrals/{referral.id}", url, f"/referrals/{referral.id}/diagram.bpmn", "/referrals/999999", "/referrals/999999/tasks/x"):
+        assert client.get(path).status_code == 403, path
+    assert referral.reference not in page(client.get("/tasks"))
+    assert referral.reference not in page(client.get("/referrals"))
+
+
+def test_inbox_shows_ready_tasks_in_my_lanes_with_due_times(client, start_journey, mash):
+    journey = start_journey()
+    sign_in(client, mash["social_care"].email)
+    inbox = page(client.get("/tasks"))
+    assert journey.referral.reference in inbox and "MASH triage" in inbox
+    client.post("/sign-out")
+    sign_in(client, mash["health"].email)
+    assert journey.referral.reference not in page(client.get("/tasks"))  # nothing in the Health lane yet
+
+
+def test_pick_up_assigns_the_task(client, start_journey, mash):
+    journey = start_journey()
+    task = journey.referral.ready_tasks[0]
+    sign_in(client, mash["social_care"].email)
+    assert client.post(f"/referrals/{journey.referral.id}/tasks/{task.task_id}/pick-up").status_code == 302
+    db.session.refresh(task)
+    assert task.assigned_to_id == mash["social_care"].id
+
+
+def test_diagram_xml_is_the_referrals_version(client, start_journey, mash):
+    journey = start_journey()
+    sign_in(client, mash["police"].email)
+    response = client.get(f"/referrals/{journey.referral.id}/diagram.bpmn")
+    assert response.status_code == 200 and b'id="triage"' in response.data
+    show = page(client.get(f"/referrals/{journey.referral.id}"))
+    assert 'data-current-steps="triage"' in show
+
+
+# --- API -----------------------------------------------------------------------
+
+def token_for(user) -> dict:
+    _, token = ApiToken.issue(user, "test system", None)
+    db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_api_needs_a_valid_token(client, mash):
+    assert client.get("/api/v1/tasks").status_code == 401
+    assert client.get("/api/v1/tasks", headers={"Authorization": "Bearer fd_nonsense"}).status_code == 401
+    row, token = ApiToken.issue(mash["police"], "revoked", None)
+    from app.models.types import utcnow
+
+    row.revoked_at = utcnow()
+    db.session.commit()
+    assert client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_api_completes_a_task_with_the_forms_validation(client, start_journey, mash):
+    journey = start_journey()
+    headers = token_for(mash["social_care"])
+    tasks = client.get("/api/v1/tasks", headers=headers).get_json()["tasks"]
+    triage = next(t for t in tasks if t["referral_id"] == journey.referral.id)
+    url = f"/api/v1/referrals/{journey.referral.id}/tasks/{triage['task_id']}"
+    bad = client.post(url, json={"version": journey.referral.version, "rag": "purple"}, headers=headers)
+    assert bad.status_code == 422
+    assert set(bad.get_json()["errors"]) >= {"rag", "rag_reason"}
+    good = client.post(url, json={"version": journey.referral.version, "rag": "red", "rag_reason": "Repeat", "significant_harm_suspected": True}, headers=headers)
+    assert good.status_code == 200, good.get_json()
+    document = good.get_json()
+    assert document["rag"] == "red"
+    assert {t["step"] for t in document["tasks"]} == {"police_research", "health_research", "social_care_research"}
+    assert client.post(url, json={"version": document["version"], "rag": "red"}, headers=headers).status_code == 409
+
+
+def test_api_refuses_wrong_lane_and_other_agencies(client, start_journey, mash):
+    journey = start_journey()
+    task_id = journey.ready()["triage"]
+    url = f"/api/v1/referrals/{journey.referral.id}/tasks/{task_id}"
+    assert client.post(url, json={"version": 1}, headers=token_for(mash["police"])).status_code == 403
+    outsider = token_for(mash["outsider"])
+    assert client.get(f"/api/v1/referrals/{journey.referral.id}", headers=outsider).status_code == 403
+    assert client.get("/api/v1/referrals/999999", headers=outsider).status_code == 403
+
+
+def test_api_notification_with_an_adult_is_422_and_nothing_saved(client, mash):
+    before = db.session.scalar(select(func.count(Referral.id)))
+    payload = {
+        "incident_type": "neglect", "location": "Somewhere", "description": "Concern", "immediate_action": "Visited",
+        "children": [{"full_name": "Grown Up", "date_of_birth": "1990-01-01"}],
+    }
+    response = client.post("/api/v1/notifications", json=payload, headers=token_for(mash["police"]))
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert any("children" in key for key in errors)
+    assert db.session.scalar(select(func.count(Referral.id))) == before
+
+
+def test_openapi_document(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.")
+    assert "/referrals/{referral_id}/tasks/{task_id}" in document["paths"]
+    assert "Task_strategy_discussion" in document["components"]["schemas"]
