@@ -100,7 +100,7 @@ def test_demo_load_is_idempotent_and_users_can_sign_in(app, client):
     first = run(app, "demo", "load")
     assert first.exit_code == 0, first.output
     second = run(app, "demo", "load")
-    assert "0 agencies created, 0 users created" in second.output
+    assert "0 agencies created, 0 users created, 0 referrals created" in second.output
     assert db.session.scalar(select(func.count(Agency.id)).where(Agency.name == "Northshire Police")) == 1
     for email, *_ in DEMO_USERS:
         assert sign_in(client, email, DEMO_PASSWORD).status_code == 302, email
@@ -116,3 +116,16 @@ def test_demo_load_refused_in_production(app):
     assert result.exit_code != 0
     assert "refused in the production configuration" in result.output
     assert User.by_email(DEMO_USERS[0][0]) is None
+
+
+def test_demo_load_adds_the_fictional_cases_once(app):
+    from app.models import Referral
+
+    run(app, "demo", "load")
+    references = db.session.scalars(select(Referral)).all()
+    assert len(references) == 2
+    school = next(r for r in references if r.referral_source == "2A")
+    assert len(school.children) == 4
+    assert {t.step for t in school.ready_tasks} == {"triage"}
+    run(app, "demo", "load")
+    assert db.session.scalar(select(func.count(Referral.id))) == 2
