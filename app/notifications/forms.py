@@ -8,7 +8,6 @@ them, which is also the order of the error summary.
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
-from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     Field,
@@ -227,7 +226,9 @@ class ChildForm(BaseForm):
             "spoken_to": spoken_to,
             "not_spoken_to_reason": None if spoken_to else text_or_none(self.not_spoken_to_reason.data),
             "voice": None if voice_ticked else text_or_none(self.voice.data),
-            "voice_not_recorded_reason": text_or_none(self.voice_not_recorded_reason.data) if voice_ticked else None,
+            "voice_not_recorded_reason": text_or_none(self.voice_not_recorded_reason.data)
+            if voice_ticked
+            else None,
             "demeanour": None if demeanour_ticked else text_or_none(self.demeanour.data),
             "demeanour_not_recorded_reason": (
                 text_or_none(self.demeanour_not_recorded_reason.data) if demeanour_ticked else None
@@ -311,11 +312,6 @@ class _NotificationForm(BaseForm):
     datetime_order: tuple[tuple[str, str, str], ...] = ()
     max_children = MAX_CHILDREN
 
-    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
-        # Kept so that removing a child can renumber what was posted.
-        self._formdata = self.meta.wrap_formdata(self, formdata)
-        super().process(self._formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
-
     # Parts of the form that only apply to some incidents: ignored (and None) otherwise.
     def in_force(self, name: str) -> bool:
         return True
@@ -331,26 +327,20 @@ class _NotificationForm(BaseForm):
             if len(self.children.entries) < self.max_children:
                 self.children.append_entry()
             return True
-        for entry in self.children.entries:
+        for index, entry in enumerate(self.children.entries):
             if entry.form.remove.data:
-                self._remove_child(entry)
+                self._remove_child(index)
                 return True
         return False
 
-    def _remove_child(self, removed: FormField) -> None:
-        """Drop one child and renumber the rest, keeping what was typed (even if not yet valid)."""
-        prefix = f"{self.children.name}-"
-        kept = [e.name[len(prefix) :] for e in self.children.entries if e is not removed]
-        new_index = {old: str(new) for new, old in enumerate(kept)}
-        renumbered = MultiDict()
-        for key, values in (self._formdata or MultiDict()).lists():
-            if key.startswith(prefix):
-                index, _, rest = key[len(prefix) :].partition("-")
-                if index not in new_index or rest == "remove":
-                    continue
-                key = f"{prefix}{new_index[index]}-{rest}"
-            renumbered.setlist(key, values)
-        self.children.process(renumbered)
+    def _remove_child(self, index: int) -> None:
+        """Drop one child, keeping what was typed for the others (even if not yet valid).
+
+        WTForms 3.3's pop_entry renumbers the rest (names and ids) to 0..N-1.
+        """
+        self.children.pop_entry(index)
+        if not self.children.entries:
+            self.children.append_entry()
 
     # -- validation ---------------------------------------------------------------
 
@@ -529,10 +519,14 @@ class PoliceNotificationForm(_NotificationForm):
 
     # Only for police protection (Children Act 1989 s46)
     pp_started_date = _date_field(
-        "Date police protection started", "Enter the date police protection started", OnlyWhen(_police_protection)
+        "Date police protection started",
+        "Enter the date police protection started",
+        OnlyWhen(_police_protection),
     )
     pp_started_time = _time_field(
-        "Time police protection started", "Enter the time police protection started", OnlyWhen(_police_protection)
+        "Time police protection started",
+        "Enter the time police protection started",
+        OnlyWhen(_police_protection),
     )
     pp_place_of_safety = StringField(
         "Place of safety",
@@ -570,10 +564,14 @@ class PoliceNotificationForm(_NotificationForm):
 
     # Only for a child in custody (PACE)
     custody_arrived_date = _date_field(
-        "Date the child arrived in custody", "Enter the date the child arrived in custody", OnlyWhen(_in_custody)
+        "Date the child arrived in custody",
+        "Enter the date the child arrived in custody",
+        OnlyWhen(_in_custody),
     )
     custody_arrived_time = _time_field(
-        "Time the child arrived in custody", "Enter the time the child arrived in custody", OnlyWhen(_in_custody)
+        "Time the child arrived in custody",
+        "Enter the time the child arrived in custody",
+        OnlyWhen(_in_custody),
     )
     custody_aa_requested_date = _date_field(
         "Date an appropriate adult was requested",

@@ -16,7 +16,13 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from govuk_frontend_wtf.gov_form_base import GovFormBase
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovSelect, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovTextArea,
+    GovTextInput,
+)
 from wtforms import Field, FieldList, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, StopValidation
 from wtforms.widgets import HiddenInput
@@ -173,9 +179,7 @@ class VersionField(IntegerField):
     widget = HiddenInput()
 
     def __init__(self, label: str = "Version", **kwargs) -> None:
-        kwargs.setdefault(
-            "validators", [InputRequired(OUT_OF_DATE), NumberRange(min=1, message=OUT_OF_DATE)]
-        )
+        kwargs.setdefault("validators", [InputRequired(OUT_OF_DATE), NumberRange(min=1, message=OUT_OF_DATE)])
         super().__init__(label, **kwargs)
 
     def process_formdata(self, valuelist):
@@ -203,7 +207,9 @@ class DateInputField(Field):
 
     widget = DateInput()
 
-    def __init__(self, label=None, validators=None, *, subject: str, required_message: str | None = None, **kw):
+    def __init__(
+        self, label=None, validators=None, *, subject: str, required_message: str | None = None, **kw
+    ):
         super().__init__(label, validators, **kw)
         self.subject = subject
         self.required_message = required_message
@@ -238,7 +244,9 @@ class DateInputField(Field):
         self.parts = (day, month, year)
         if not (day or month or year):
             return
-        missing = [name for name, value in zip(("day", "month", "year"), self.parts, strict=True) if not value]
+        missing = [
+            name for name, value in zip(("day", "month", "year"), self.parts, strict=True) if not value
+        ]
         if missing:
             self.error_parts = set(missing)
             raise ValueError(f"{self.subject} must include a {' and '.join(missing)}")
@@ -307,7 +315,7 @@ def select_field(
         label,
         validators=[DataRequired(message)] if message else [],
         choices=select_choices([("", blank), *pairs]),
-        invalid_choice_message=invalid_message or message or f"Select {label.lower()} from the list",
+        invalid_choice_message=invalid_message or message or "Select an option from the list",
         **kwargs,
     )
 
@@ -405,7 +413,10 @@ class TaskForm(BaseForm):
     def validate(self, extra_validators=None) -> bool:
         super().validate(extra_validators)
         self.check_rules()
-        return not self.errors
+        if self.errors:
+            return False
+        self._drop_blank_rows()
+        return True
 
     def check_rules(self) -> None:
         """Rules across fields, run after field validation; add errors with add_error()."""
@@ -415,6 +426,23 @@ class TaskForm(BaseForm):
     def filled_rows(self, list_name: str) -> list[RowForm]:
         """The rows of a list that are not left blank, in order."""
         return [entry.form for entry in self[list_name].entries if not entry.form.is_blank()]
+
+    def _drop_blank_rows(self) -> None:
+        """Once valid, move blank rows to the end of each list.
+
+        Then a list's first rows are exactly the ones ``to_service_data()``
+        sends, in order, so a service error about ``attendees.1`` names the
+        same row on the form, whichever code puts it there.
+        """
+        for field in self._fields.values():
+            if not isinstance(field, FieldList):
+                continue
+            for index in reversed(range(len(field.entries))):
+                row = getattr(field.entries[index], "form", None)
+                if isinstance(row, RowForm) and row.is_blank():
+                    field.pop_entry(index)
+            while len(field.entries) < field.min_entries:
+                field.append_entry()
 
     def handle_list_buttons(self) -> bool:
         """Act on an "Add another" or "Remove" button. True if one was pressed.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from wtforms import FieldList, FormField
 
 from app.tasks.forms.base import (
-    DateInputField,
     DateInput,
+    DateInputField,
     RowForm,
     Select,
     TaskForm,
@@ -65,7 +65,11 @@ class ProtectivePlanForm(TaskForm):
 
     def check_rules(self) -> None:
         today = today_in_london()
-        if self.review_date.data is not None and not self.review_date.errors and self.review_date.data < today:
+        if (
+            self.review_date.data is not None
+            and not self.review_date.errors
+            and self.review_date.data < today
+        ):
             add_error(self.review_date, "The review date must be today or in the future")
         rows = self.action_rows()
         for row in rows:

@@ -92,12 +92,18 @@ class ResearchForm(TaskForm):
         description="Include checks that found nothing, for example ‘No trace on our systems’.",
     )
     information_shared = text_area(
-        "What information did you share?", "Enter what information you shared", called="The information shared"
+        "What information did you share?",
+        "Enter what information you shared",
+        called="The information shared",
     )
     shared_with = text_input(
-        "Who did you share it with?", "Enter who you shared the information with", called="Who you shared it with"
+        "Who did you share it with?",
+        "Enter who you shared the information with",
+        called="Who you shared it with",
     )
-    purpose = text_area("Why it was shared", "Enter why the information was shared", called="Why it was shared")
+    purpose = text_area(
+        "Why it was shared", "Enter why the information was shared", called="Why it was shared"
+    )
     lawful_basis = radio_field(
         "Lawful basis for sharing",
         LAWFUL_BASES.items(),
@@ -138,7 +144,9 @@ class ThresholdDecisionForm(TaskForm):
 
     outcome = _outcome_radios("What is your threshold decision?", "Select a threshold decision")
     rationale = text_area(
-        "Reasons for your decision", "Enter the reasons for your decision", called="The reasons for your decision"
+        "Reasons for your decision",
+        "Enter the reasons for your decision",
+        called="The reasons for your decision",
     )
 
     def to_service_data(self) -> dict:

@@ -80,11 +80,10 @@ class AttendeeForm(RowForm):
 
 class StrategyDiscussionForm(TaskForm):
     list_buttons = {"attendees": ("add_attendee", "remove_attendee")}
-    service_error_fields = {"held_at": "held_on"}
     decision_labels = DECISION_LABELS
     icpc_working_days = ICPC_WORKING_DAYS
 
-    held_on = DateInputField(
+    held_at = DateInputField(
         "Date of the strategy discussion",
         subject="The strategy discussion date",
         required_message="Enter the date of the strategy discussion",
@@ -162,15 +161,16 @@ class StrategyDiscussionForm(TaskForm):
 
     # --- Derived values ---
 
-    def held_at(self) -> datetime | None:
+    def held_at_utc(self) -> datetime | None:
+        """The date and time entered (UK wall-clock time) as an aware UTC datetime."""
         at = parse_time(self.held_time.data)
-        if self.held_on.data is None or at is None:
+        if self.held_at.data is None or at is None:
             return None
-        return london_to_utc(self.held_on.data, at)
+        return london_to_utc(self.held_at.data, at)
 
     def icpc_target(self) -> date | None:
         """The ICPC target date for the date entered, for the page (the service records its own)."""
-        return icpc_due(self.held_on.data) if self.held_on.data else None
+        return icpc_due(self.held_at.data) if self.held_at.data else None
 
     def attendee_rows(self) -> list[AttendeeForm]:
         return self.filled_rows("attendees")
@@ -181,11 +181,16 @@ class StrategyDiscussionForm(TaskForm):
         self._check_when()
         self._check_attendees()
         if self.criminal_investigation.answer and not text_or_none(self.criminal_investigation_plan.data):
-            add_error(self.criminal_investigation_plan, "Say how and when the criminal investigation will be conducted")
+            add_error(
+                self.criminal_investigation_plan,
+                "Say how and when the criminal investigation will be conducted",
+            )
         if self.legal_action_considered.answer and not text_or_none(self.legal_action_notes.data):
             add_error(self.legal_action_notes, "Say what legal action was considered and what was decided")
         if self.other_children_considered.answer and not text_or_none(self.other_children_notes.data):
-            add_error(self.other_children_notes, "Say which other children were considered and what was decided")
+            add_error(
+                self.other_children_notes, "Say which other children were considered and what was decided"
+            )
 
     def _check_when(self) -> None:
         if self.held_time.errors:
@@ -197,11 +202,11 @@ class StrategyDiscussionForm(TaskForm):
             at = parse_time(self.held_time.data)
             if at is None:
                 add_error(self.held_time, "Enter a real time in the 24-hour clock, like 14:30")
-        day = self.held_on.data
-        if day is None or self.held_on.errors:
+        day = self.held_at.data
+        if day is None or self.held_at.errors:
             return
         if day > today_in_london():
-            add_error(self.held_on, "The strategy discussion date must be today or in the past")
+            add_error(self.held_at, "The strategy discussion date must be today or in the past")
         elif at is not None and london_to_utc(day, at) > now_utc():
             add_error(self.held_time, "The strategy discussion time must be now or in the past")
 
@@ -226,7 +231,7 @@ class StrategyDiscussionForm(TaskForm):
         criminal = self.criminal_investigation.answer
         legal = self.legal_action_considered.answer
         return {
-            "held_at": self.held_at(),
+            "held_at": self.held_at_utc(),
             "chair": text_or_none(self.chair.data),
             "attendees": [
                 {
@@ -242,7 +247,9 @@ class StrategyDiscussionForm(TaskForm):
             "information_shared": text_or_none(self.information_shared.data),
             "decision": self.decision.data,
             "criminal_investigation": criminal,
-            "criminal_investigation_plan": text_or_none(self.criminal_investigation_plan.data) if criminal else None,
+            "criminal_investigation_plan": text_or_none(self.criminal_investigation_plan.data)
+            if criminal
+            else None,
             "immediate_actions": text_or_none(self.immediate_actions.data),
             "legal_action_considered": legal,
             "legal_action_notes": text_or_none(self.legal_action_notes.data) if legal else None,
