@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.extensions import db
-from app.forms import apply_errors
 from app.permissions import Permission, lanes_for, requires
 from app.referrals import services, workflow
 from app.referrals.presenters import OUTCOME_LABELS
@@ -82,7 +81,9 @@ def task(referral_id: int, task_id: str):
             services.complete_task(current_user, referral, task_id, form.version.data, form.to_service_data())
         except services.StepInvalid as error:
             db.session.rollback()
-            apply_errors(form, error.errors)
+            # Task forms place service errors themselves, list rows included.
+            for message in form.apply_service_errors(error.errors):
+                flash(message)
         except services.StaleSubmission as error:
             db.session.rollback()
             return render_template("tasks/gone.html", referral=referral, message=str(error)), 409
