@@ -83,16 +83,6 @@ class GovCheckbox(GovCheckboxInput):
         return _drop_empty_hint(super().map_gov_params(field, **kwargs))
 
 
-class GovDate(GovDateInput):
-    """GOV.UK date input that always has three boxes to fill, whatever was posted."""
-
-    def map_gov_params(self, field, **kwargs):
-        raw = field.raw_data
-        if raw is not None and len(raw) != 3:
-            field.raw_data = [*list(raw)[:3], "", "", ""][:3]
-        return super().map_gov_params(field, **kwargs)
-
-
 class GovTime(GovTextInput):
     """A short HH:MM text input."""
 
@@ -119,7 +109,7 @@ class GovDateField(Field):
     with RequiredInput or OptionalInput.
     """
 
-    widget = GovDate()
+    widget = GovDateInput()
     format = "%d %m %Y"  # what GovDateInput splits a stored date with
 
     def __init__(self, label=None, validators=None, error_name=None, **kwargs):
@@ -132,6 +122,7 @@ class GovDateField(Field):
         return self.data.strftime(self.format) if self.data else ""
 
     def process_formdata(self, valuelist):
+        # Always three parts, which GovDateInput unpacks, whatever was posted.
         parts = [str(v).strip() for v in valuelist][:3]
         parts += [""] * (3 - len(parts))
         self.raw_data = parts

@@ -349,8 +349,14 @@ class _NotificationForm(BaseForm):
         self._check_not_in_future()
         self._check_order()
         self._check_children_are_children()
-        self._refresh_children_errors()
         return not self.errors
+
+    @property
+    def errors(self) -> dict:
+        # FieldList keeps a copy of its entries' errors from when it validated;
+        # errors added since (the checks above, app.forms.apply_errors) must count.
+        self._refresh_children_errors()
+        return super().errors
 
     def _pair(self, name: str) -> tuple[Field, Field]:
         return self[f"{name}_date"], self[f"{name}_time"]
@@ -398,7 +404,6 @@ class _NotificationForm(BaseForm):
                 dob.errors.append(NOT_A_CHILD.format(name=name))
 
     def _refresh_children_errors(self) -> None:
-        # FieldList keeps a copy of its entries' errors from when it validated.
         errors = [entry.errors for entry in self.children.entries]
         self.children.errors = errors if any(errors) else []
 
@@ -426,7 +431,6 @@ class _NotificationForm(BaseForm):
                 self.form_errors.append(message)
             else:
                 field.errors = [*field.errors, message]
-        self._refresh_children_errors()
 
     def _field_for_key(self, key: str) -> Field | None:
         node = self

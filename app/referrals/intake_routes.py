@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.extensions import db
-from app.forms import apply_errors
 from app.notifications.forms import ContactForm, PoliceNotificationForm
 from app.permissions import Permission, requires
 from app.referrals import services
@@ -22,7 +21,7 @@ def _intake(form, template: str):
             referral = services.create_referral(current_user, form.to_service_data())
         except services.StepInvalid as error:
             db.session.rollback()
-            apply_errors(form, error.errors)
+            form.add_service_errors(error.errors)
         else:
             db.session.commit()
             flash(f"Referral {referral.reference} created and sent to MASH triage.", "success")
