@@ -76,6 +76,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(tasks_bp)
     app.register_blueprint(intake_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from app.audit import bp as audit_bp
+
+    app.register_blueprint(audit_bp, url_prefix="/audit")
 
 
 

@@ -23,7 +23,9 @@ class Permission(enum.StrEnum):
     RECORD_CONTACT = "record_contact"
     VIEW_REFERRALS = "view_referrals"
     WORK_TASKS = "work_tasks"
-    AUDIT = "audit"
+    AUDIT = "audit"  # see the audit area: dashboard, gap lists, case audits, exports
+    RECORD_CASE_AUDIT = "record_case_audit"
+    DRAW_AUDIT_SAMPLE = "draw_audit_sample"
 
 
 ROLE_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {
@@ -34,7 +36,17 @@ ROLE_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {
         {Permission.RECORD_CONTACT, Permission.VIEW_REFERRALS, Permission.WORK_TASKS}
     ),
     RoleName.HEALTH: frozenset({Permission.RECORD_CONTACT, Permission.VIEW_REFERRALS, Permission.WORK_TASKS}),
-    RoleName.MASH_MANAGER: frozenset({Permission.VIEW_REFERRALS, Permission.WORK_TASKS, Permission.AUDIT}),
+    RoleName.MASH_MANAGER: frozenset(
+        {
+            Permission.VIEW_REFERRALS,
+            Permission.WORK_TASKS,
+            Permission.AUDIT,
+            Permission.RECORD_CASE_AUDIT,
+            Permission.DRAW_AUDIT_SAMPLE,
+        }
+    ),
+    # Read-only: sees referrals and the audit area, grades cases, changes nothing on a case.
+    RoleName.AUDITOR: frozenset({Permission.VIEW_REFERRALS, Permission.AUDIT, Permission.RECORD_CASE_AUDIT}),
     RoleName.ADMINISTRATOR: frozenset({Permission.MANAGE_USERS}),
 }
 

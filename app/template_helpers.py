@@ -25,6 +25,35 @@ NAVIGATION: list[tuple[str, str, Permission | None]] = [
 ]
 
 
+# The audit area's own sub-navigation: (endpoint, label, permission).
+AUDIT_NAVIGATION: list[tuple[str, str, Permission]] = [
+    ("audit.dashboard", "Dashboard", Permission.AUDIT),
+    ("audit.samples", "Samples", Permission.AUDIT),
+    ("audit.case_audits", "Case audits", Permission.AUDIT),
+    ("audit.results", "Audit results", Permission.AUDIT),
+    ("audit.ilacs", "Ofsted ILACS lists", Permission.AUDIT),
+]
+
+
+def _nav(entries) -> list[dict]:
+    from flask import current_app
+
+    endpoints = {rule.endpoint for rule in current_app.url_map.iter_rules()}
+    items = []
+    for endpoint, label, permission in entries:
+        if endpoint not in endpoints:
+            continue
+        if permission is not None and not user_can(current_user, permission):
+            continue
+        href = url_for(endpoint)
+        items.append({"href": href, "text": label, "active": request.path == href})
+    return items
+
+
+def audit_navigation() -> list[dict]:
+    return _nav(AUDIT_NAVIGATION) if current_user.is_authenticated else []
+
+
 def navigation_items() -> list[dict]:
     if not current_user.is_authenticated:
         return []
@@ -72,6 +101,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(current_lanes)
     app.add_template_global(referral_source_label)
     app.add_template_global(navigation_items)
+    app.add_template_global(audit_navigation)
     app.add_template_global(lambda: getattr(g, "csp_nonce", ""), "csp_nonce")
     app.add_template_filter(uk_datetime)
     app.add_template_filter(uk_date)

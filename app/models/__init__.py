@@ -3,6 +3,7 @@
 from app.models.api import ApiToken
 from app.models.audit import AuditEvent, record_audit_event
 from app.models.people import Agency, AgencyKind, Role, RoleName, User, user_roles
+from app.models.quality import AuditSample, AuditSampleCase, AuditStage, CaseAudit, CaseAuditGrade, Grade
 from app.models.referrals import (
     ActionStatus,
     AgencyAbsence,
@@ -23,6 +24,12 @@ from app.models.referrals import (
 )
 
 __all__ = [
+    "AuditSample",
+    "AuditSampleCase",
+    "AuditStage",
+    "CaseAudit",
+    "CaseAuditGrade",
+    "Grade",
     "ApiToken",
     "ActionStatus",
     "AgencyAbsence",

@@ -36,6 +36,7 @@ class RoleName(enum.StrEnum):
     SOCIAL_CARE = "social_care"
     HEALTH = "health"
     MASH_MANAGER = "mash_manager"
+    AUDITOR = "auditor"
     ADMINISTRATOR = "administrator"
 
     @property
@@ -45,6 +46,7 @@ class RoleName(enum.StrEnum):
             "social_care": "Social care",
             "health": "Health",
             "mash_manager": "MASH manager",
+            "auditor": "Auditor (read-only)",
             "administrator": "Administrator",
         }[self.value]
 

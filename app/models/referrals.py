@@ -258,7 +258,8 @@ class ReadyTask(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
-    task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    # SpiffWorkflow task ids are unique within one workflow instance.
+    task_id: Mapped[str] = mapped_column(String(36))
     step: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(200))
     lane: Mapped[str] = mapped_column(String(40), index=True)
@@ -268,6 +269,8 @@ class ReadyTask(db.Model):
 
     referral: Mapped[Referral] = relationship(back_populates="ready_tasks")
     assigned_to: Mapped[User | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("referral_id", "task_id"),)
 
 
 class ThresholdDecision(db.Model):
@@ -311,6 +314,11 @@ class StrategyDiscussion(db.Model):
     other_children_notes: Mapped[str | None] = mapped_column(Text)
     icpc_required: Mapped[bool] = mapped_column(Boolean)
     icpc_target_date: Mapped[date | None] = mapped_column(Date)
+    # What became of the initial child protection conference, recorded later.
+    icpc_held_on: Mapped[date | None] = mapped_column(Date)
+    icpc_not_required_reason: Mapped[str | None] = mapped_column(Text)
+    icpc_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    icpc_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

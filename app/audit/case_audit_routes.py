@@ -1,0 +1,3 @@
+"""Placeholder module: replaced by its owner."""
+
+from app.audit import bp  # noqa: F401

@@ -1,0 +1,133 @@
+"""Which cases an audit page covers: the user's agency's cases, a period, an area.
+
+`AuditScope` is what every audit query takes. `scope_from_args` reads the
+period and area from the query string and says clearly what is wrong with
+them; pages show the message and fall back to the default period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+
+from app.extensions import db
+from app.models import Referral
+from app.models.referrals import referral_agencies
+from app.models.types import utcnow
+
+LONDON = ZoneInfo("Europe/London")
+DEFAULT_PERIOD_DAYS = 365
+
+
+def london_today(now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(LONDON).date()
+
+
+def start_of_london_day(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=LONDON).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class AuditScope:
+    """Cases received on period_start..period_end (London dates, inclusive).
+
+    `agency_id` limits the scope to the cases that agency takes part in; None
+    means every case (command line and tests only, never a web page).
+    """
+
+    period_start: date
+    period_end: date
+    now: datetime
+    agency_id: int | None = None
+    area: str | None = None
+
+    @classmethod
+    def default(cls, now: datetime | None = None, agency_id: int | None = None, area: str | None = None) -> AuditScope:
+        now = now or utcnow()
+        today = london_today(now)
+        return cls(period_start=today - timedelta(days=DEFAULT_PERIOD_DAYS), period_end=today, now=now, agency_id=agency_id, area=area)
+
+    @classmethod
+    def everything(cls, now: datetime | None = None) -> AuditScope:
+        """Every case ever received, for tests and the command line."""
+        now = now or utcnow()
+        return cls(period_start=date(2000, 1, 1), period_end=london_today(now), now=now)
+
+    @property
+    def today(self) -> date:
+        return london_today(self.now)
+
+    @property
+    def received_from(self) -> datetime:
+        return start_of_london_day(self.period_start)
+
+    @property
+    def received_before(self) -> datetime:
+        return start_of_london_day(self.period_end + timedelta(days=1))
+
+    def with_period(self, start: date, end: date) -> AuditScope:
+        return replace(self, period_start=start, period_end=end)
+
+    def conditions(self) -> list:
+        """WHERE conditions on Referral for this scope."""
+        conditions = [Referral.received_at >= self.received_from, Referral.received_at < self.received_before]
+        if self.area:
+            conditions.append(Referral.local_authority_area == self.area)
+        if self.agency_id is not None:
+            conditions.append(
+                Referral.id.in_(select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == self.agency_id))
+            )
+        return conditions
+
+    def referral_ids(self) -> Select:
+        """A select of the ids of the referrals in scope (for IN subqueries)."""
+        return select(Referral.id).where(*self.conditions())
+
+    def as_args(self) -> dict[str, str]:
+        """The query-string form, for links that keep the same scope."""
+        args = {"from": self.period_start.isoformat(), "to": self.period_end.isoformat()}
+        if self.area:
+            args["area"] = self.area
+        return args
+
+
+def areas_for(agency_id: int | None) -> list[str]:
+    """The local authority areas of the cases an agency takes part in, for the area filter."""
+    query = select(Referral.local_authority_area).where(Referral.local_authority_area.is_not(None)).distinct()
+    if agency_id is not None:
+        query = query.where(
+            Referral.id.in_(select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == agency_id))
+        )
+    return sorted(db.session.scalars(query))
+
+
+def _parse_date(value: str | None, label: str, errors: dict[str, str], field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[field] = f"{label} must be a real date, like 2026-04-01"
+        return None
+
+
+def scope_from_args(args, user, now: datetime | None = None) -> tuple[AuditScope, dict[str, str]]:
+    """The scope a page asked for, and any errors in what it asked (field -> message)."""
+    default = AuditScope.default(now, agency_id=user.agency_id)
+    errors: dict[str, str] = {}
+    start = _parse_date(args.get("from"), "The start of the period", errors, "from") or default.period_start
+    end = _parse_date(args.get("to"), "The end of the period", errors, "to") or default.period_end
+    if end > default.today and "to" not in errors:
+        errors["to"] = "The end of the period must be today or in the past"
+        end = default.today
+    if start > end and not errors:
+        errors["from"] = "The start of the period must be on or before its end"
+        start, end = default.period_start, default.period_end
+    area = (args.get("area") or "").strip() or None
+    if area is not None and area not in areas_for(user.agency_id):
+        errors["area"] = "Choose an area from the list"
+        area = None
+    return replace(default, period_start=start, period_end=end, area=area), errors
