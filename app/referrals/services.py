@@ -78,15 +78,23 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def _record_step(referral: Referral, actor: User | None, step: str, title: str, lane: str | None, answers: dict) -> StepRecord:
+def _record_step(
+    referral: Referral, actor: User | None, step: str, title: str, lane: str | None, answers: dict
+) -> StepRecord:
     record = StepRecord(
-        step=step, title=title, lane=lane, actor=actor, agency_id=actor.agency_id if actor else None, answers=_json_safe(answers)
+        step=step,
+        title=title,
+        lane=lane,
+        actor=actor,
+        agency_id=actor.agency_id if actor else None,
+        answers=_json_safe(answers),
     )
     referral.steps.append(record)
     return record
 
 
 # --- Creating a referral -------------------------------------------------------
+
 
 def _new_reference(now: datetime) -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -140,23 +148,53 @@ def check_children(children: list[dict], occurred_at: datetime) -> dict[str, str
                 "Remove them or check the date of birth"
             )
         if not child.get("voice") and not child.get("voice_not_recorded_reason"):
-            errors[f"{key}.voice"] = "Enter the child's own words or views, or tick 'Not recorded' and give a reason"
+            errors[f"{key}.voice"] = (
+                "Enter the child's own words or views, or tick 'Not recorded' and give a reason"
+            )
         if not child.get("demeanour") and not child.get("demeanour_not_recorded_reason"):
-            errors[f"{key}.demeanour"] = "Enter the child's behaviour and demeanour, or tick 'Not recorded' and give a reason"
+            errors[f"{key}.demeanour"] = (
+                "Enter the child's behaviour and demeanour, or tick 'Not recorded' and give a reason"
+            )
         if not child.get("spoken_to") and not child.get("not_spoken_to_reason"):
             errors[f"{key}.not_spoken_to_reason"] = "Give the reason the child was not spoken to"
     return errors
 
 
 NOTIFICATION_FIELDS = (
-    "occurred_at", "location", "description", "immediate_action", "referrer_name", "referrer_organisation", "dash_level",
-    "pp_started_at", "pp_place_of_safety", "pp_local_authority_informed_at", "pp_rescinded_at",
-    "custody_arrived_at", "custody_aa_requested_at", "custody_aa_arrived_at", "custody_healthcare_assessed",
-    "custody_accommodation_requested", "custody_accommodation_refused", "custody_refusal_escalated",
+    "occurred_at",
+    "location",
+    "description",
+    "immediate_action",
+    "referrer_name",
+    "referrer_organisation",
+    "dash_level",
+    "pp_started_at",
+    "pp_place_of_safety",
+    "pp_local_authority_informed_at",
+    "pp_rescinded_at",
+    "custody_arrived_at",
+    "custody_aa_requested_at",
+    "custody_aa_arrived_at",
+    "custody_healthcare_assessed",
+    "custody_accommodation_requested",
+    "custody_accommodation_refused",
+    "custody_refusal_escalated",
 )
 CHILD_FIELDS = (
-    "full_name", "date_of_birth", "sex", "nhs_number", "address", "school", "present", "spoken_to", "not_spoken_to_reason",
-    "voice", "voice_not_recorded_reason", "demeanour", "demeanour_not_recorded_reason", "injuries",
+    "full_name",
+    "date_of_birth",
+    "sex",
+    "nhs_number",
+    "address",
+    "school",
+    "present",
+    "spoken_to",
+    "not_spoken_to_reason",
+    "voice",
+    "voice_not_recorded_reason",
+    "demeanour",
+    "demeanour_not_recorded_reason",
+    "injuries",
 )
 
 
@@ -192,7 +230,8 @@ def create_referral(actor: User, data: dict) -> Referral:
         referral,
         {
             "incident_type": incident.value,
-            "police_protection_used": incident is IncidentType.POLICE_PROTECTION or data.get("pp_started_at") is not None,
+            "police_protection_used": incident is IncidentType.POLICE_PROTECTION
+            or data.get("pp_started_at") is not None,
             "dash_level": data.get("dash_level"),
             "prior_notifications_12m": history,
             "referral_source": data["referral_source"],
@@ -200,13 +239,16 @@ def create_referral(actor: User, data: dict) -> Referral:
     )
     db.session.add(referral)  # only now: starting reads the spec table, which would autoflush it half-made
     title = "Police notification submitted" if data["referral_source"] == "6" else "Contact recorded"
-    _record_step(referral, actor, "notification_received", title, None, {**data, "prior_notifications_12m": history})
+    _record_step(
+        referral, actor, "notification_received", title, None, {**data, "prior_notifications_12m": history}
+    )
     db.session.flush()
     record_audit_event(actor, "referral_created", f"referral:{referral.id}", reference=referral.reference)
     return referral
 
 
 # --- Completing a step ----------------------------------------------------------
+
 
 @dataclass
 class StepContext:
@@ -232,7 +274,10 @@ def step(name: str, *aliases: str) -> Callable[[StepHandler], StepHandler]:
 @step("triage")
 def _triage(ctx: StepContext) -> dict:
     ctx.referral.rag = ctx.data["rag"]
-    return {"rag": ctx.data["rag"], "significant_harm_suspected": bool(ctx.data["significant_harm_suspected"])}
+    return {
+        "rag": ctx.data["rag"],
+        "significant_harm_suspected": bool(ctx.data["significant_harm_suspected"]),
+    }
 
 
 @step("police_research", "health_research", "social_care_research")
@@ -288,11 +333,15 @@ def check_strategy_discussion(data: dict) -> dict[str, str]:
     present = {AgencyKind(a["agency_kind"]) for a in data.get("attendees") or []}
     for kind, field, subject, noun in STRATEGY_AGENCIES:
         if kind not in present and not data.get(field):
-            errors[field] = f"{subject} not at the discussion: record a {noun} attendee or give the reason {noun} {'were' if noun == 'police' else 'was'} absent"
+            errors[field] = (
+                f"{subject} not at the discussion: record a {noun} attendee or give the reason {noun} {'were' if noun == 'police' else 'was'} absent"
+            )
     if data["held_at"] > utcnow():
         errors["held_at"] = "The strategy discussion date must be today or in the past"
     if data.get("criminal_investigation") and not data.get("criminal_investigation_plan"):
-        errors["criminal_investigation_plan"] = "Say how and when the criminal investigation will be conducted"
+        errors["criminal_investigation_plan"] = (
+            "Say how and when the criminal investigation will be conducted"
+        )
     return errors
 
 
@@ -303,20 +352,34 @@ def _strategy_discussion(ctx: StepContext) -> dict:
         raise StepInvalid(errors)
     d = ctx.data
     discussion = StrategyDiscussion(
-        held_at=d["held_at"], chair=d["chair"], information_shared=d["information_shared"], decision=d["decision"],
-        criminal_investigation=bool(d["criminal_investigation"]), criminal_investigation_plan=d.get("criminal_investigation_plan"),
-        immediate_actions=d["immediate_actions"], legal_action_considered=bool(d["legal_action_considered"]),
-        legal_action_notes=d.get("legal_action_notes"), other_children_considered=bool(d["other_children_considered"]),
-        other_children_notes=d.get("other_children_notes"), icpc_required=bool(d["icpc_required"]),
+        held_at=d["held_at"],
+        chair=d["chair"],
+        information_shared=d["information_shared"],
+        decision=d["decision"],
+        criminal_investigation=bool(d["criminal_investigation"]),
+        criminal_investigation_plan=d.get("criminal_investigation_plan"),
+        immediate_actions=d["immediate_actions"],
+        legal_action_considered=bool(d["legal_action_considered"]),
+        legal_action_notes=d.get("legal_action_notes"),
+        other_children_considered=bool(d["other_children_considered"]),
+        other_children_notes=d.get("other_children_notes"),
+        icpc_required=bool(d["icpc_required"]),
         icpc_target_date=icpc_due(d["held_at"].astimezone(workflow.LONDON)) if d["icpc_required"] else None,
         recorded_by_id=ctx.actor.id,
     )
     discussion.attendees = [
-        StrategyAttendee(name=a["name"], agency_kind=AgencyKind(a["agency_kind"]), role=a["role"], agency_name=a.get("agency_name"))
+        StrategyAttendee(
+            name=a["name"],
+            agency_kind=AgencyKind(a["agency_kind"]),
+            role=a["role"],
+            agency_name=a.get("agency_name"),
+        )
         for a in d["attendees"]
     ]
     discussion.absences = [
-        AgencyAbsence(agency_kind=kind, reason=d[field]) for kind, field, _, _ in STRATEGY_AGENCIES if d.get(field)
+        AgencyAbsence(agency_kind=kind, reason=d[field])
+        for kind, field, _, _ in STRATEGY_AGENCIES
+        if d.get(field)
     ]
     ctx.referral.strategy_discussions.append(discussion)
     return {"strategy_decision": d["decision"]}
@@ -348,9 +411,16 @@ def _protective_plan(ctx: StepContext) -> dict:
     if previous is not None and previous.status is PlanStatus.DRAFT:
         previous.status = PlanStatus.CLOSED  # superseded by this revision
         previous.closed_at = utcnow()
-    plan = ProtectivePlan(summary=ctx.data["summary"], review_date=ctx.data["review_date"], status=PlanStatus.DRAFT)
+    plan = ProtectivePlan(
+        summary=ctx.data["summary"], review_date=ctx.data["review_date"], status=PlanStatus.DRAFT
+    )
     plan.actions = [
-        PlanAction(description=a["description"], owning_agency_kind=AgencyKind(a["owning_agency_kind"]), owner=a["owner"], due_date=a["due_date"])
+        PlanAction(
+            description=a["description"],
+            owning_agency_kind=AgencyKind(a["owning_agency_kind"]),
+            owner=a["owner"],
+            due_date=a["due_date"],
+        )
         for a in ctx.data["actions"]
     ]
     ctx.referral.plans.append(plan)
@@ -380,7 +450,10 @@ def _close_plan(ctx: StepContext) -> dict:
 def lock_referral(referral_id: int) -> Referral | None:
     """Load a referral for writing: a row lock on PostgreSQL (SQLite's writer lock is taken at BEGIN)."""
     return db.session.scalar(
-        select(Referral).where(Referral.id == referral_id).with_for_update(of=Referral).execution_options(populate_existing=True)
+        select(Referral)
+        .where(Referral.id == referral_id)
+        .with_for_update(of=Referral)
+        .execution_options(populate_existing=True)
     )
 
 
@@ -388,7 +461,9 @@ def find_ready_task(referral: Referral, task_id: str) -> ReadyTask | None:
     return next((t for t in referral.ready_tasks if t.task_id == task_id), None)
 
 
-def complete_task(actor: User, referral: Referral, task_id: str, expected_version: int, data: dict) -> StepRecord:
+def complete_task(
+    actor: User, referral: Referral, task_id: str, expected_version: int, data: dict
+) -> StepRecord:
     """Complete one ready task with validated answers; one flush, no commit."""
     if referral.version != expected_version:
         raise StaleSubmission()
@@ -413,7 +488,14 @@ def complete_task(actor: User, referral: Referral, task_id: str, expected_versio
     after = {t.step for t in referral.ready_tasks}
     _after_step(referral, ready.step, after, eng.is_completed(instance))
     referral.version += 1
-    record = _record_step(referral, actor, ready.step, ready.title, ready.lane, {k: v for k, v in data.items() if not k.startswith("_")})
+    record = _record_step(
+        referral,
+        actor,
+        ready.step,
+        ready.title,
+        ready.lane,
+        {k: v for k, v in data.items() if not k.startswith("_")},
+    )
     db.session.flush()
     return record
 
@@ -448,8 +530,14 @@ def update_plan_action(actor: User, action: PlanAction, status: str, note: str |
         raise StepInvalid({"status": "Actions can only be updated while the plan is in force"})
     action.status = ActionStatus(status)
     action.update_note = note
-    _record_step(action.plan.referral, actor, "plan_action_updated", "Plan action updated", None,
-                 {"action": action.description, "status": status, "note": note})
+    _record_step(
+        action.plan.referral,
+        actor,
+        "plan_action_updated",
+        "Plan action updated",
+        None,
+        {"action": action.description, "status": status, "note": note},
+    )
     db.session.flush()
     return action
 
@@ -464,9 +552,9 @@ def ready_tasks_for(user: User):
         .join(Referral, Referral.id == ReadyTask.referral_id)
         .where(
             ReadyTask.lane.in_(lanes),
-            Referral.id.in_(select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == user.agency_id)),
+            Referral.id.in_(
+                select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == user.agency_id)
+            ),
         )
         .order_by(ReadyTask.due_at.is_(None), ReadyTask.due_at, ReadyTask.id)
     )
-
-

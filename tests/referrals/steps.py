@@ -9,24 +9,45 @@ from app.models.types import utcnow
 
 def child(name: str = "Alex Fictional", dob: date = date(2013, 3, 4), **overrides) -> dict:
     return {
-        "full_name": name, "date_of_birth": dob, "sex": "2", "nhs_number": None, "address": "1 Imaginary Road, Northshire",
-        "school": "Northshire Academy", "present": True, "spoken_to": True, "not_spoken_to_reason": None,
-        "voice": "I want my mum to be safe.", "voice_not_recorded_reason": None,
-        "demeanour": "Quiet, tearful, calmed with her teacher.", "demeanour_not_recorded_reason": None, "injuries": None,
+        "full_name": name,
+        "date_of_birth": dob,
+        "sex": "2",
+        "nhs_number": None,
+        "address": "1 Imaginary Road, Northshire",
+        "school": "Northshire Academy",
+        "present": True,
+        "spoken_to": True,
+        "not_spoken_to_reason": None,
+        "voice": "I want my mum to be safe.",
+        "voice_not_recorded_reason": None,
+        "demeanour": "Quiet, tearful, calmed with her teacher.",
+        "demeanour_not_recorded_reason": None,
+        "injuries": None,
         **overrides,
     }
 
 
 def notification(children: list[dict] | None = None, **overrides) -> dict:
     return {
-        "referral_source": "6", "incident_type": "domestic_abuse",
+        "referral_source": "6",
+        "incident_type": "domestic_abuse",
         "occurred_at": (utcnow() - timedelta(hours=5)).replace(microsecond=0),
-        "location": "1 Imaginary Road", "description": "Verbal argument, neighbour called police.",
-        "immediate_action": "Suspect removed from the address.", "referrer_name": None, "referrer_organisation": None,
+        "location": "1 Imaginary Road",
+        "description": "Verbal argument, neighbour called police.",
+        "immediate_action": "Suspect removed from the address.",
+        "referrer_name": None,
+        "referrer_organisation": None,
         "dash_level": "medium",
-        "pp_started_at": None, "pp_place_of_safety": None, "pp_local_authority_informed_at": None, "pp_rescinded_at": None,
-        "custody_arrived_at": None, "custody_aa_requested_at": None, "custody_aa_arrived_at": None,
-        "custody_healthcare_assessed": None, "custody_accommodation_requested": None, "custody_accommodation_refused": None,
+        "pp_started_at": None,
+        "pp_place_of_safety": None,
+        "pp_local_authority_informed_at": None,
+        "pp_rescinded_at": None,
+        "custody_arrived_at": None,
+        "custody_aa_requested_at": None,
+        "custody_aa_arrived_at": None,
+        "custody_healthcare_assessed": None,
+        "custody_accommodation_requested": None,
+        "custody_accommodation_refused": None,
         "custody_refusal_escalated": None,
         "children": children if children is not None else [child()],
         **overrides,
@@ -39,9 +60,13 @@ def triage(rag: str = "amber", harm: bool = False) -> dict:
 
 def research(disagrees: bool = False) -> dict:
     return {
-        "findings": "Two earlier call-outs.", "information_shared": "Call-out history.", "shared_with": "MASH social worker",
-        "purpose": "To inform the threshold decision.", "lawful_basis": "dpa_safeguarding",
-        "disagrees": disagrees, "disagreement_reason": "Risk is higher than amber." if disagrees else None,
+        "findings": "Two earlier call-outs.",
+        "information_shared": "Call-out history.",
+        "shared_with": "MASH social worker",
+        "purpose": "To inform the threshold decision.",
+        "lawful_basis": "dpa_safeguarding",
+        "disagrees": disagrees,
+        "disagreement_reason": "Risk is higher than amber." if disagrees else None,
     }
 
 
@@ -51,17 +76,26 @@ def threshold(outcome: str) -> dict:
 
 def strategy(decision: str = "joint_investigation", **overrides) -> dict:
     return {
-        "held_at": (utcnow() - timedelta(hours=1)).replace(microsecond=0), "chair": "Team manager",
+        "held_at": (utcnow() - timedelta(hours=1)).replace(microsecond=0),
+        "chair": "Team manager",
         "attendees": [
             {"name": "S Worker", "agency_kind": "childrens_social_care", "role": "Social worker"},
             {"name": "D Sergeant", "agency_kind": "police", "role": "Detective sergeant"},
             {"name": "H Visitor", "agency_kind": "health", "role": "Named nurse"},
         ],
-        "social_care_absence_reason": None, "police_absence_reason": None, "health_absence_reason": None,
-        "information_shared": "Histories from all agencies.", "decision": decision, "criminal_investigation": True,
-        "criminal_investigation_plan": "ABE interview within 48 hours.", "immediate_actions": "Children to stay with grandparents.",
-        "legal_action_considered": True, "legal_action_notes": "Not needed now.", "other_children_considered": True,
-        "other_children_notes": "Siblings included.", "icpc_required": True,
+        "social_care_absence_reason": None,
+        "police_absence_reason": None,
+        "health_absence_reason": None,
+        "information_shared": "Histories from all agencies.",
+        "decision": decision,
+        "criminal_investigation": True,
+        "criminal_investigation_plan": "ABE interview within 48 hours.",
+        "immediate_actions": "Children to stay with grandparents.",
+        "legal_action_considered": True,
+        "legal_action_notes": "Not needed now.",
+        "other_children_considered": True,
+        "other_children_notes": "Siblings included.",
+        "icpc_required": True,
         **overrides,
     }
 
@@ -69,11 +103,27 @@ def strategy(decision: str = "joint_investigation", **overrides) -> dict:
 def plan(**overrides) -> dict:
     soon = (datetime.now(UTC) + timedelta(days=7)).date()
     return {
-        "summary": "Keep the children safe while the enquiry runs.", "review_date": soon,
+        "summary": "Keep the children safe while the enquiry runs.",
+        "review_date": soon,
         "actions": [
-            {"description": "Visit the children at home", "owning_agency_kind": "childrens_social_care", "owner": "S Worker", "due_date": soon},
-            {"description": "Interview the stepfather", "owning_agency_kind": "police", "owner": "D Sergeant", "due_date": soon},
-            {"description": "Health assessments", "owning_agency_kind": "health", "owner": "H Visitor", "due_date": soon},
+            {
+                "description": "Visit the children at home",
+                "owning_agency_kind": "childrens_social_care",
+                "owner": "S Worker",
+                "due_date": soon,
+            },
+            {
+                "description": "Interview the stepfather",
+                "owning_agency_kind": "police",
+                "owner": "D Sergeant",
+                "due_date": soon,
+            },
+            {
+                "description": "Health assessments",
+                "owning_agency_kind": "health",
+                "owner": "H Visitor",
+                "due_date": soon,
+            },
         ],
         **overrides,
     }
@@ -84,7 +134,11 @@ def confirm(confirmed: bool = True) -> dict:
 
 
 def record_outcome() -> dict:
-    return {"primary_need": "N1", "next_step": "Early help hub to contact the family.", "closure_reason": None}
+    return {
+        "primary_need": "N1",
+        "next_step": "Early help hub to contact the family.",
+        "closure_reason": None,
+    }
 
 
 def close_plan() -> dict:

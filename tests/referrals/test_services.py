@@ -20,7 +20,11 @@ def test_notification_creates_referral_ready_for_triage(start_journey, mash):
     assert set(journey.ready()) == {"triage"}
     assert referral.ready_tasks[0].due_at == referral.threshold_due_at
     assert referral.threshold_due_at > referral.received_at
-    assert {a.name for a in referral.agencies} == {"Testshire Police", "Testshire Children's Services", "Testshire Health"}
+    assert {a.name for a in referral.agencies} == {
+        "Testshire Police",
+        "Testshire Children's Services",
+        "Testshire Health",
+    }
     assert referral.can_view(mash["social_care"]) and not referral.can_view(mash["outsider"])
     assert [s.step for s in referral.steps] == ["notification_received"]
 
@@ -29,7 +33,11 @@ def test_research_runs_in_parallel_lanes(start_journey):
     journey = start_journey()
     journey.do("triage", steps.triage())
     lanes = {t.step: t.lane for t in journey.referral.ready_tasks}
-    assert lanes == {"police_research": "Police", "health_research": "Health", "social_care_research": "Social care"}
+    assert lanes == {
+        "police_research": "Police",
+        "health_research": "Health",
+        "social_care_research": "Social care",
+    }
 
 
 @pytest.mark.parametrize("outcome", ["nfa", "early_help", "s17"])
@@ -110,7 +118,12 @@ def test_a_declined_plan_goes_back_for_revision(start_journey):
 def test_no_s47_after_strategy_discussion_records_outcome(start_journey):
     journey = start_journey().to_threshold(rag="red")
     journey.do("threshold_decision", steps.threshold("s47"))
-    journey.do("strategy_discussion", steps.strategy("no_s47", criminal_investigation=False, criminal_investigation_plan=None, icpc_required=False))
+    journey.do(
+        "strategy_discussion",
+        steps.strategy(
+            "no_s47", criminal_investigation=False, criminal_investigation_plan=None, icpc_required=False
+        ),
+    )
     assert set(journey.ready()) == {"record_outcome"}
 
 
@@ -122,15 +135,24 @@ def test_stale_and_duplicate_submissions_are_refused_and_change_nothing(start_jo
     services.complete_task(journey.users["social_care"], referral, task_id, old_version, steps.triage())
     db.session.commit()
     state_after_first = referral.workflow_state
-    steps_after_first = db.session.scalar(select(func.count(StepRecord.id)).where(StepRecord.referral_id == referral.id))
+    steps_after_first = db.session.scalar(
+        select(func.count(StepRecord.id)).where(StepRecord.referral_id == referral.id)
+    )
     with pytest.raises(services.StaleSubmission):
-        services.complete_task(journey.users["social_care"], referral, task_id, old_version, steps.triage("red"))
+        services.complete_task(
+            journey.users["social_care"], referral, task_id, old_version, steps.triage("red")
+        )
     with pytest.raises(services.StaleSubmission):  # right version, but the task is gone
-        services.complete_task(journey.users["social_care"], referral, task_id, referral.version, steps.triage("red"))
+        services.complete_task(
+            journey.users["social_care"], referral, task_id, referral.version, steps.triage("red")
+        )
     db.session.rollback()
     db.session.refresh(referral)
     assert referral.workflow_state == state_after_first and referral.rag == "amber"
-    assert db.session.scalar(select(func.count(StepRecord.id)).where(StepRecord.referral_id == referral.id)) == steps_after_first
+    assert (
+        db.session.scalar(select(func.count(StepRecord.id)).where(StepRecord.referral_id == referral.id))
+        == steps_after_first
+    )
 
 
 def test_wrong_lane_or_agency_is_not_allowed(start_journey, mash):
@@ -138,20 +160,29 @@ def test_wrong_lane_or_agency_is_not_allowed(start_journey, mash):
     task_id = journey.ready()["triage"]
     for who in ("police", "health", "outsider"):
         with pytest.raises(services.NotAllowed):
-            services.complete_task(mash[who], journey.referral, task_id, journey.referral.version, steps.triage())
+            services.complete_task(
+                mash[who], journey.referral, task_id, journey.referral.version, steps.triage()
+            )
 
 
 def test_strategy_discussion_needs_each_agency_or_a_reason(start_journey):
     journey = start_journey().to_threshold(rag="red")
     journey.do("threshold_decision", steps.threshold("s47"))
-    data = steps.strategy(attendees=[{"name": "S Worker", "agency_kind": "childrens_social_care", "role": "Social worker"}])
+    data = steps.strategy(
+        attendees=[{"name": "S Worker", "agency_kind": "childrens_social_care", "role": "Social worker"}]
+    )
     with pytest.raises(services.StepInvalid) as error:
         journey.do("strategy_discussion", data)
     assert set(error.value.errors) == {"police_absence_reason", "health_absence_reason"}
-    assert "record a police attendee or give the reason police were absent" in error.value.errors["police_absence_reason"]
+    assert (
+        "record a police attendee or give the reason police were absent"
+        in error.value.errors["police_absence_reason"]
+    )
     db.session.rollback()
     referral = db.session.get(Referral, journey.referral.id)
-    assert referral.strategy_discussions == [] and {t.step for t in referral.ready_tasks} == {"strategy_discussion"}
+    assert referral.strategy_discussions == [] and {t.step for t in referral.ready_tasks} == {
+        "strategy_discussion"
+    }
     data["police_absence_reason"] = "Officer called to an emergency; briefed by phone after."
     data["health_absence_reason"] = "Named nurse on leave; records shared in advance."
     journey.referral = referral
@@ -168,7 +199,10 @@ def test_plan_action_needs_owner_and_due_date(start_journey):
     bad["actions"][1]["due_date"] = None
     with pytest.raises(services.StepInvalid) as error:
         journey.do("protective_plan", bad)
-    assert error.value.errors == {"actions.0.owner": "Enter who owns this action", "actions.1.due_date": "Enter the date this action is due"}
+    assert error.value.errors == {
+        "actions.0.owner": "Enter who owns this action",
+        "actions.1.due_date": "Enter the date this action is due",
+    }
 
 
 def test_over_18_and_missing_voice_are_refused_and_nothing_saved(mash):
@@ -194,7 +228,9 @@ def test_referrals_continue_on_the_spec_version_they_started_on(start_journey):
 
     journey = start_journey()
     original = journey.referral.spec_version_id
-    newer = WorkflowSpecVersion(content_hash="0" * 64, serialized=journey.referral.spec_version.serialized, bpmn_xml="<x/>")
+    newer = WorkflowSpecVersion(
+        content_hash="0" * 64, serialized=journey.referral.spec_version.serialized, bpmn_xml="<x/>"
+    )
     db.session.add(newer)
     db.session.commit()
     journey.do("triage", steps.triage())
