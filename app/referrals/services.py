@@ -273,10 +273,26 @@ def step(name: str, *aliases: str) -> Callable[[StepHandler], StepHandler]:
 
 @step("triage")
 def _triage(ctx: StepContext) -> dict:
+    # Not given (API callers, pages opened before the question existed) means
+    # checks happen: skipping them must always be a recorded choice.
+    research_needed = ctx.data.get("research_needed")
+    research_needed = True if research_needed is None else bool(research_needed)
+    reason = ctx.data.get("research_not_needed_reason")
+    reason = reason.strip() if isinstance(reason, str) else reason
+    if not research_needed and not reason:
+        raise StepInvalid(
+            {
+                "research_not_needed_reason": "Explain why checks by police, health and social care are not needed"
+            }
+        )
+    # What the timeline shows: the answer as the process used it.
+    ctx.data["research_needed"] = research_needed
+    ctx.data["research_not_needed_reason"] = None if research_needed else reason
     ctx.referral.rag = ctx.data["rag"]
     return {
         "rag": ctx.data["rag"],
         "significant_harm_suspected": bool(ctx.data["significant_harm_suspected"]),
+        "research_needed": research_needed,
     }
 
 
@@ -488,14 +504,9 @@ def complete_task(
     after = {t.step for t in referral.ready_tasks}
     _after_step(referral, ready.step, after, eng.is_completed(instance))
     referral.version += 1
-    record = _record_step(
-        referral,
-        actor,
-        ready.step,
-        ready.title,
-        ready.lane,
-        {k: v for k, v in data.items() if not k.startswith("_")},
-    )
+    # ctx.data, not data: a handler may fill in a default it applied (triage's research_needed).
+    answers = {k: v for k, v in ctx.data.items() if not k.startswith("_")}
+    record = _record_step(referral, actor, ready.step, ready.title, ready.lane, answers)
     db.session.flush()
     return record
 

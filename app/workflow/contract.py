@@ -69,7 +69,14 @@ USER_TASKS: dict[str, UserTaskContract] = {
         UserTaskContract(
             "triage",
             "Social care",
-            (Field("rag", str, RAG_RATINGS), Field("significant_harm_suspected", bool)),
+            (
+                Field("rag", str, RAG_RATINGS),
+                Field("significant_harm_suspected", bool),
+                # False sends the referral straight to the threshold recommendation,
+                # skipping the three research tasks. Missing (API callers, pages
+                # opened before the question existed) means research happens.
+                Field("research_needed", bool, required=False, default=True),
+            ),
         ),
         UserTaskContract("police_research", "Police", (Field("police_disagrees", bool),)),
         UserTaskContract("health_research", "Health", (Field("health_disagrees", bool),)),

@@ -54,8 +54,13 @@ def notification(children: list[dict] | None = None, **overrides) -> dict:
     }
 
 
-def triage(rag: str = "amber", harm: bool = False) -> dict:
-    return {"rag": rag, "rag_reason": "Repeat incidents at the address.", "significant_harm_suspected": harm}
+def triage(rag: str = "amber", harm: bool = False, research_needed: bool | None = None) -> dict:
+    """Without ``research_needed`` the key is left out, as an older API caller would."""
+    data = {"rag": rag, "rag_reason": "Repeat incidents at the address.", "significant_harm_suspected": harm}
+    if research_needed is not None:
+        data["research_needed"] = research_needed
+        data["research_not_needed_reason"] = None if research_needed else "Information only: no new concerns."
+    return data
 
 
 def research(disagrees: bool = False) -> dict:

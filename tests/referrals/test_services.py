@@ -56,6 +56,50 @@ def test_outcomes_without_s47_close_after_recording_the_outcome(start_journey, o
     assert referral.ready_tasks == []
 
 
+def test_triage_can_decide_no_checks_are_needed(start_journey):
+    journey = start_journey(dash_level="standard")  # green, DASH standard, no history: R10, nfa
+    referral = journey.referral
+    journey.do("triage", steps.triage("green", research_needed=False))
+    assert set(journey.ready()) == {"threshold_decision"}
+    triage = next(s for s in referral.steps if s.step == "triage")
+    assert triage.answers["research_needed"] is False
+    assert triage.answers["research_not_needed_reason"] == "Information only: no new concerns."
+    data = services.workflow.engine().data(services.workflow.load(referral))
+    assert data["research_needed"] is False and data["recommended_outcome"] == "nfa"
+    journey.do("threshold_decision", steps.threshold("nfa"))
+    assert not referral.threshold_decision.escalated
+    assert set(journey.ready()) == {"record_outcome"}
+    journey.do("record_outcome", steps.record_outcome())
+    assert referral.status is ReferralStatus.CLOSED
+    assert not {s.step for s in referral.steps} & {
+        "police_research",
+        "health_research",
+        "social_care_research",
+    }
+
+
+def test_no_checks_needs_a_reason_and_nothing_is_saved(start_journey):
+    journey = start_journey()
+    data = steps.triage("green", research_needed=False)
+    data["research_not_needed_reason"] = "  "
+    with pytest.raises(services.StepInvalid) as error:
+        journey.do("triage", data)
+    assert set(error.value.errors) == {"research_not_needed_reason"}
+    db.session.rollback()
+    referral = db.session.get(Referral, journey.referral.id)
+    assert {t.step for t in referral.ready_tasks} == {"triage"} and referral.rag is None
+
+
+@pytest.mark.parametrize("research_needed", [None, True], ids=["not-given", "yes"])
+def test_checks_happen_unless_triage_says_no(start_journey, research_needed):
+    journey = start_journey()
+    journey.do("triage", steps.triage("green", research_needed=research_needed))
+    assert set(journey.ready()) == {"police_research", "health_research", "social_care_research"}
+    triage = next(s for s in journey.referral.steps if s.step == "triage")
+    assert triage.answers["research_needed"] is True  # the default is recorded, not left out
+    assert triage.answers["research_not_needed_reason"] is None
+
+
 def test_decision_against_the_recommendation_goes_to_a_manager(start_journey):
     journey = start_journey().to_threshold(rag="amber")
     decision = journey.referral

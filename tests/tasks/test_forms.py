@@ -112,8 +112,16 @@ VALID: dict[str, tuple[list, dict]] = {
             ("rag", "amber"),
             ("rag_reason", " Repeat incidents "),
             ("significant_harm_suspected", "no"),
+            ("research_needed", "yes"),
+            ("research_not_needed_reason", "Ignored when checks are needed."),
         ],
-        {"rag": "amber", "rag_reason": "Repeat incidents", "significant_harm_suspected": False},
+        {
+            "rag": "amber",
+            "rag_reason": "Repeat incidents",
+            "significant_harm_suspected": False,
+            "research_needed": True,
+            "research_not_needed_reason": None,
+        },
     ),
     "police_research": (
         [
@@ -350,6 +358,18 @@ INVALID = [
         "significant_harm_suspected",
         "Select yes if significant harm is suspected",
     ),
+    (
+        "triage",
+        {"research_needed": "no", "research_not_needed_reason": " "},
+        "research_not_needed_reason",
+        "Explain why checks by police, health and social care are not needed",
+    ),
+    (
+        "triage",
+        {"research_needed": "maybe"},
+        "research_needed",
+        "Select yes if checks by police, health and social care are needed",
+    ),
     ("police_research", {"findings": ""}, "findings", "Enter what your checks found"),
     ("police_research", {"purpose": ""}, "purpose", "Enter why the information was shared"),
     (
@@ -452,6 +472,26 @@ def test_invalid_input_gives_its_message_on_its_field(app, step, changes, field,
     with posted(app, TASK_FORMS[step], pairs) as form:
         assert not form.validate()
         assert form.errors == {field: [message]}
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        # Not sent at all: API callers and pages opened before the question existed.
+        ({"research_needed": None, "research_not_needed_reason": None}, (True, None)),
+        (
+            {"research_needed": "no", "research_not_needed_reason": " For information only. "},
+            (False, "For information only."),
+        ),
+    ],
+    ids=["not-sent-means-yes", "no-with-reason"],
+)
+def test_triage_research_needed(app, changes, expected):
+    pairs = replace(VALID["triage"][0], **changes)
+    with posted(app, TASK_FORMS["triage"], pairs) as form:
+        assert form.validate(), form.errors
+        data = form.to_service_data()
+    assert (data["research_needed"], data["research_not_needed_reason"]) == expected
 
 
 def test_other_children_notes_are_allowed_when_no_other_children_were_considered(app):
@@ -778,7 +818,14 @@ PLAN = SimpleNamespace(
 )
 
 KEY_TEXT = {
-    "triage": ["RAG rating", "local RAG timescales", "Why did you give this rating?", "significant harm"],
+    "triage": [
+        "RAG rating",
+        "local RAG timescales",
+        "Why did you give this rating?",
+        "significant harm",
+        "Are checks by police, health and social care needed?",
+        "Why are checks not needed?",
+    ],
     "police_research": ["What did your police checks find?", "Why it was shared", "Lawful basis for sharing"],
     "health_research": ["What did your health checks find?", "Who did you share it with?"],
     "social_care_research": [

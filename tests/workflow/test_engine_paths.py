@@ -421,6 +421,76 @@ def test_research_tasks_are_ready_together_in_their_lanes(engine):
     assert set(engine.active_step_ids(referral.wf)) == {"police_research", "social_care_research"}
 
 
+def _never_ready(referral: Referral, bpmn_ids) -> None:
+    """None of these steps was ever READY, and none has a live or finished task in the tree."""
+    assert not set(bpmn_ids) & set(referral.seen)
+    live = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.COMPLETED
+    in_tree = {getattr(t.task_spec, "bpmn_id", None) for t in referral.wf.get_tasks(state=live)}
+    assert not set(bpmn_ids) & in_tree
+
+
+def test_triage_can_decide_no_research_is_needed(engine):
+    """Information only: green, DASH standard, no history -> straight to the recommendation (R10, nfa)."""
+    referral = Referral(engine, {"incident_type": "domestic_abuse", "dash_level": "standard"})
+    referral.do("triage", rag="green", significant_harm_suspected=False, research_needed=False)
+    assert referral.ready() == {"threshold_decision": "Social care"}
+    assert engine.active_step_ids(referral.wf) == ["threshold_decision"]
+    data = referral.data
+    assert data["research_needed"] is False
+    assert data["recommended_outcome"] == "nfa"
+    assert data["recommendation_rule"].startswith("R10:")
+    # No partner was asked, so none disagrees: the disagreement gateway can read these.
+    assert {data[key] for key in RESEARCH_KEYS.values()} == {False}
+    referral.do("threshold_decision", threshold_outcome="nfa")
+    assert referral.ready() == {"record_outcome": "Social care"}
+    referral.do("record_outcome")
+    assert engine.is_completed(referral.wf)
+    assert {"no_research", "threshold_recommendation", "closed_without_s47"} <= referral.completed_ids()
+    _never_ready(referral, RESEARCH_KEYS)
+    assert "resolve_disagreement" not in referral.seen
+
+
+def test_without_research_a_different_decision_still_goes_to_a_manager(engine):
+    referral = Referral(engine)
+    # Amber recommends s17.
+    referral.do("triage", rag="amber", significant_harm_suspected=False, research_needed=False)
+    referral.do("threshold_decision", threshold_outcome="nfa")
+    assert referral.ready() == {"resolve_disagreement": "Manager"}
+    _never_ready(referral, RESEARCH_KEYS)
+
+
+def test_without_research_significant_harm_still_reaches_strategy_discussion(engine):
+    referral = Referral(engine)
+    referral.do("triage", rag="red", significant_harm_suspected=True, research_needed=False)
+    assert referral.data["recommended_outcome"] == "s47"
+    referral.do("threshold_decision", threshold_outcome="s47")
+    assert referral.ready() == {"strategy_discussion": "Social care"}
+
+
+@pytest.mark.parametrize("answer", [{"research_needed": True}, {}], ids=["yes", "not-given"])
+def test_research_needed_or_not_given_runs_the_research(engine, answer):
+    referral = Referral(engine)
+    referral.do("triage", rag="green", significant_harm_suspected=False, **answer)
+    assert set(referral.ready()) == set(RESEARCH_KEYS)
+    assert referral.data["research_needed"] is True
+    referral.research()
+    assert referral.ready() == {"threshold_decision": "Social care"}
+    assert "no_research" not in referral.completed_ids()
+
+
+@pytest.mark.parametrize("bad", ["no", 0, None, "False"])
+def test_research_needed_must_be_a_bool(engine, bad):
+    referral = Referral(engine, round_trip=False)
+    (triage,) = engine.ready_tasks(referral.wf)
+    data = {"rag": "green", "significant_harm_suspected": False, "research_needed": bad}
+    if bad is None:  # None counts as not given: the default (research) applies
+        engine.complete_task(referral.wf, triage.id, data=data)
+        assert set(referral.ready()) == set(RESEARCH_KEYS)
+        return
+    with pytest.raises(InvalidData, match="research_needed"):
+        engine.complete_task(referral.wf, triage.id, data=data)
+
+
 # --------------------------------------------------------------------------- refusals
 
 

@@ -3,8 +3,12 @@ escalation, recording the outcome, confirming and closing the plan."""
 
 from __future__ import annotations
 
+from wtforms import RadioField
+
 from app.domain import cin_codes
+from app.forms import select_choices
 from app.tasks.forms.base import (
+    YES_NO,
     Radios,
     TaskForm,
     YesNoField,
@@ -73,12 +77,39 @@ class TriageForm(TaskForm):
         "Is there reasonable cause to suspect that a child is suffering, or is likely to suffer, significant harm?",
         message="Select yes if significant harm is suspected",
     )
+    # Starts on Yes, and not sending it at all (API callers, a page opened before
+    # this question existed) also means Yes: skipping the checks must be chosen.
+    research_needed = RadioField(
+        "Are checks by police, health and social care needed?",
+        choices=select_choices(YES_NO),
+        default="yes",
+        invalid_choice_message="Select yes if checks by police, health and social care are needed",
+        description="Select no only if the contact needs no checks, for example it is for information only.",
+        widget=Radios(),
+    )
+    research_not_needed_reason = text_area("Why are checks not needed?", called="Why checks are not needed")
+
+    @property
+    def research_needed_answer(self) -> bool:
+        return self.research_needed.data != "no"
+
+    def check_rules(self) -> None:
+        if not self.research_needed_answer and not text_or_none(self.research_not_needed_reason.data):
+            add_error(
+                self.research_not_needed_reason,
+                "Explain why checks by police, health and social care are not needed",
+            )
 
     def to_service_data(self) -> dict:
+        research_needed = self.research_needed_answer
         return {
             "rag": self.rag.data,
             "rag_reason": text_or_none(self.rag_reason.data),
             "significant_harm_suspected": self.significant_harm_suspected.answer,
+            "research_needed": research_needed,
+            "research_not_needed_reason": (
+                None if research_needed else text_or_none(self.research_not_needed_reason.data)
+            ),
         }
 
 
