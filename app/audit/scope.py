@@ -45,10 +45,18 @@ class AuditScope:
     area: str | None = None
 
     @classmethod
-    def default(cls, now: datetime | None = None, agency_id: int | None = None, area: str | None = None) -> AuditScope:
+    def default(
+        cls, now: datetime | None = None, agency_id: int | None = None, area: str | None = None
+    ) -> AuditScope:
         now = now or utcnow()
         today = london_today(now)
-        return cls(period_start=today - timedelta(days=DEFAULT_PERIOD_DAYS), period_end=today, now=now, agency_id=agency_id, area=area)
+        return cls(
+            period_start=today - timedelta(days=DEFAULT_PERIOD_DAYS),
+            period_end=today,
+            now=now,
+            agency_id=agency_id,
+            area=area,
+        )
 
     @classmethod
     def everything(cls, now: datetime | None = None) -> AuditScope:
@@ -78,7 +86,11 @@ class AuditScope:
             conditions.append(Referral.local_authority_area == self.area)
         if self.agency_id is not None:
             conditions.append(
-                Referral.id.in_(select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == self.agency_id))
+                Referral.id.in_(
+                    select(referral_agencies.c.referral_id).where(
+                        referral_agencies.c.agency_id == self.agency_id
+                    )
+                )
             )
         return conditions
 
@@ -99,7 +111,9 @@ def areas_for(agency_id: int | None) -> list[str]:
     query = select(Referral.local_authority_area).where(Referral.local_authority_area.is_not(None)).distinct()
     if agency_id is not None:
         query = query.where(
-            Referral.id.in_(select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == agency_id))
+            Referral.id.in_(
+                select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == agency_id)
+            )
         )
     return sorted(db.session.scalars(query))
 
