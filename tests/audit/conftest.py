@@ -3,11 +3,15 @@ from __future__ import annotations
 import pytest
 
 from app.models import RoleName
-from tests.referrals.conftest import mash, start_journey  # noqa: F401  (shared fixtures)
+from tests.referrals import conftest as referral_fixtures
+
+# The MASH and journey fixtures are shared with the referral tests.
+mash = referral_fixtures.mash
+start_journey = referral_fixtures.start_journey
 
 
 @pytest.fixture
-def auditor(mash, make_user):
+def auditor(make_user, request):
     """A read-only auditor in the MASH's social care agency."""
-    social = mash["social_care"].agency
+    social = request.getfixturevalue("mash")["social_care"].agency
     return make_user(RoleName.AUDITOR, agency=social)
