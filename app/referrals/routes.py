@@ -1,4 +1,5 @@
-"""Referral pages: the list, one referral's record, its diagram, and plan action updates."""
+"""Referral pages: the list, one referral's record, its diagram, plan action updates,
+and what is recorded after the steps (the conference, the end of police protection)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.audit.scope import london_today
 from app.extensions import db
 from app.forms import apply_errors
 from app.models import PlanAction, Referral, ReferralStatus
-from app.permissions import Permission, requires
-from app.referrals import services
-from app.referrals.forms import PlanActionUpdateForm
+from app.models.types import utcnow
+from app.permissions import Permission, lanes_for, requires
+from app.referrals import recording, services
+from app.referrals.forms import ConferenceForm, PlanActionUpdateForm, PoliceProtectionEndedForm
 from app.referrals.presenters import timeline
 
 bp = Blueprint("referrals", __name__)
@@ -77,5 +80,74 @@ def update_action(referral_id: int, action_id: int):
             return redirect(url_for("referrals.show", referral_id=referral.id, _anchor="plan"))
     referral = load_visible_referral(referral_id)
     return render_template(
-        "referrals/show.html", referral=referral, timeline=timeline(referral), action_form=form, failed_action_id=action_id
+        "referrals/show.html",
+        referral=referral,
+        timeline=timeline(referral),
+        action_form=form,
+        failed_action_id=action_id,
     ), 400
+
+
+def _require_lane(lane: str) -> None:
+    if lane not in lanes_for(current_user):
+        abort(403)
+
+
+def _apply_service_errors(form, errors: dict[str, str]) -> None:
+    """Put the service's messages on the named fields (or the first field)."""
+    for name, message in errors.items():
+        target = form._fields.get(name) or next(iter(form._fields.values()))
+        target.errors = [*list(target.errors or []), message]
+
+
+@bp.route("/referrals/<int:referral_id>/conference", methods=["GET", "POST"])
+@requires(Permission.WORK_TASKS)
+def record_conference(referral_id: int):
+    """Social care records that the initial child protection conference was held, or is not required."""
+    _require_lane("Social care")
+    referral = load_visible_referral(referral_id, for_update=request.method == "POST")
+    if not recording.conference_can_be_recorded(referral):
+        flash("The conference outcome is already recorded, or no s47 enquiry was started.", "info")
+        return redirect(url_for("referrals.show", referral_id=referral.id, _anchor="decisions"))
+    form = ConferenceForm()
+    if form.validate_on_submit():
+        data = form.to_service_data()
+        try:
+            recording.record_conference(
+                current_user, referral, data["held_on"], data["not_required_reason"], london_today()
+            )
+        except services.StepInvalid as error:
+            db.session.rollback()
+            referral = load_visible_referral(referral_id)
+            _apply_service_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash("Conference outcome recorded.", "success")
+            return redirect(url_for("referrals.show", referral_id=referral.id, _anchor="decisions"))
+    status = 400 if form.errors else 200
+    return render_template("referrals/conference.html", referral=referral, form=form), status
+
+
+@bp.route("/referrals/<int:referral_id>/police-protection-ended", methods=["GET", "POST"])
+@requires(Permission.WORK_TASKS)
+def record_police_protection_ended(referral_id: int):
+    """Police record when police protection ended (the time the power was rescinded)."""
+    _require_lane("Police")
+    referral = load_visible_referral(referral_id, for_update=request.method == "POST")
+    if not recording.police_protection_end_can_be_recorded(referral):
+        flash("When police protection ended is already recorded, or it was not used.", "info")
+        return redirect(url_for("referrals.show", referral_id=referral.id))
+    form = PoliceProtectionEndedForm()
+    if form.validate_on_submit():
+        try:
+            recording.record_police_protection_ended(current_user, referral, form.ended_at(), utcnow())
+        except services.StepInvalid as error:
+            db.session.rollback()
+            referral = load_visible_referral(referral_id)
+            _apply_service_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash("The end of police protection is recorded.", "success")
+            return redirect(url_for("referrals.show", referral_id=referral.id))
+    status = 400 if form.errors else 200
+    return render_template("referrals/police_protection_ended.html", referral=referral, form=form), status
