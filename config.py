@@ -34,6 +34,8 @@ class Config:
     ENV_NAME = "base"
     SERVICE_NAME = "Front Door"
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Managers' audit: an appropriate adult arriving later than this after being requested is a gap.
+    AUDIT_APPROPRIATE_ADULT_HOURS = 4
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # bound to the session, which expires
     SESSION_COOKIE_HTTPONLY = True
@@ -54,6 +56,15 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(_env("DATABASE_URL", DEFAULT_SQLITE))
         self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
         self.LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", self.LOGIN_RATE_LIMIT)
+        hours = _env("AUDIT_APPROPRIATE_ADULT_HOURS", str(self.AUDIT_APPROPRIATE_ADULT_HOURS))
+        try:
+            self.AUDIT_APPROPRIATE_ADULT_HOURS = float(hours)
+        except ValueError:
+            raise ConfigError(
+                f"AUDIT_APPROPRIATE_ADULT_HOURS must be a number of hours, like 4, not {hours!r}"
+            ) from None
+        if not 0 < self.AUDIT_APPROPRIATE_ADULT_HOURS <= 72:
+            raise ConfigError("AUDIT_APPROPRIATE_ADULT_HOURS must be more than 0 and at most 72")
 
     def validate(self) -> None:
         """Raise ConfigError naming the first missing setting."""

@@ -82,3 +82,17 @@ def test_wsgi_refuses_to_start_in_production_and_says_why(missing):
     assert result.returncode != 0
     assert missing in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"), [("four", "a number of hours"), ("0", "more than 0"), ("100", "at most 72")]
+)
+def test_a_bad_appropriate_adult_threshold_is_named(clean_env, monkeypatch, value, message):
+    monkeypatch.setenv("AUDIT_APPROPRIATE_ADULT_HOURS", value)
+    with pytest.raises(ConfigError, match=message):
+        load_config("development")
+
+
+def test_the_appropriate_adult_threshold_can_be_set(clean_env, monkeypatch):
+    monkeypatch.setenv("AUDIT_APPROPRIATE_ADULT_HOURS", "2.5")
+    assert load_config("development").AUDIT_APPROPRIATE_ADULT_HOURS == 2.5

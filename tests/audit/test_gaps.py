@@ -153,3 +153,51 @@ def test_a_strategy_discussion_without_an_agency_is_listed_with_its_reason(start
     ]
     assert row.owners == (agency,)
     assert "Could not attend at short notice" in row.detail
+
+
+def custody_case(start_journey, aa_hours: float, refused: bool, escalated: bool | None):
+    arrived = (datetime.now(UTC) - timedelta(hours=60)).replace(microsecond=0)
+    requested = arrived + timedelta(minutes=30)
+    return start_journey(
+        incident_type="child_in_custody",
+        dash_level=None,
+        occurred_at=arrived - timedelta(hours=1),
+        custody_arrived_at=arrived,
+        custody_aa_requested_at=requested,
+        custody_aa_arrived_at=requested + timedelta(hours=aa_hours),
+        custody_healthcare_assessed=False,
+        custody_accommodation_requested=True,
+        custody_accommodation_refused=refused,
+        custody_refusal_escalated=escalated,
+        children=[steps.child("Jordan Fictional", dob=date(2011, 2, 3))],
+    )
+
+
+def test_children_in_custody_flag_the_appropriate_adult_delay_and_unescalated_refusal(start_journey):
+    journey = custody_case(start_journey, aa_hours=7, refused=True, escalated=False)
+    journey.to_threshold(rag="amber")
+    journey.do("threshold_decision", steps.threshold("s17"))  # a referral to social care: (a) does not apply
+    [row] = [r for r in rows_for("children-in-custody", everything()) if r.referral_id == journey.referral.id]
+    assert "7.0 hours after being requested" in row.detail
+    assert "refused and not escalated" in row.detail
+    assert "No referral to children's social care" not in row.detail
+    assert row.owners == ("police",) and row.how_long == "7.0 hours"
+
+
+def test_a_custody_case_closed_with_no_further_action_had_no_referral_to_social_care(start_journey, app):
+    journey = custody_case(start_journey, aa_hours=1, refused=False, escalated=None)
+    journey.to_threshold(rag="green")
+    journey.do("threshold_decision", steps.threshold("nfa"))
+    if "resolve_disagreement" in journey.ready():
+        journey.do("resolve_disagreement", {"outcome": "nfa", "resolution": "Agreed."})
+    [row] = [r for r in rows_for("children-in-custody", everything()) if r.referral_id == journey.referral.id]
+    assert row.owners == ("social_care",) and "No referral to children's social care" in row.detail
+    # The appropriate adult threshold is configurable.
+    app.config["AUDIT_APPROPRIATE_ADULT_HOURS"] = 0.5
+    try:
+        [row] = [
+            r for r in rows_for("children-in-custody", everything()) if r.referral_id == journey.referral.id
+        ]
+        assert "1.0 hours after being requested" in row.detail
+    finally:
+        app.config["AUDIT_APPROPRIATE_ADULT_HOURS"] = 4

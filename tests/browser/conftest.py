@@ -13,7 +13,6 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-
 CHROMIUM = "/usr/bin/chromium"
 
 
