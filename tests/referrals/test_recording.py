@@ -25,6 +25,7 @@ def test_social_care_records_the_conference_and_the_case_leaves_the_icpc_list(cl
     referral = journey.referral
     assert referral.id in case_ids("icpc-overdue", AuditScope.everything())
     sign_in(client, mash["social_care"].email)
+    assert "Record the conference" in client.get(f"/referrals/{referral.id}").get_data(as_text=True)
     url = f"/referrals/{referral.id}/conference"
     page = client.post(url, data={"outcome": "held"})
     assert page.status_code == 400 and "Enter the date of the conference" in page.get_data(as_text=True)
@@ -87,6 +88,7 @@ def test_police_record_when_police_protection_ended(client, mash, start_journey)
     assert client.get(f"/referrals/{referral.id}/police-protection-ended").status_code == 403
     client.post("/sign-out")
     sign_in(client, mash["police"].email)
+    assert "Record when it ended" in client.get(f"/referrals/{referral.id}").get_data(as_text=True)
     url = f"/referrals/{referral.id}/police-protection-ended"
     before = started - timedelta(hours=1)
     page = client.post(
