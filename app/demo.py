@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
@@ -9,6 +10,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Agency, AgencyKind, Role, RoleName, User
 from app.passwords import hash_password
+
+# A step's answers, or a function giving them when the step is done.
+Answers = dict | Callable[[], dict]
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - fictional demo accounts, refused in production
 
@@ -94,62 +98,298 @@ def load_demo_data() -> dict[str, int]:
 
 def _demo_child(name: str, dob: date, **details) -> dict:
     base = {
-        "full_name": name, "date_of_birth": dob, "sex": "2", "nhs_number": None,
-        "address": "12 Fictional Close, Northshire NS1 0AA", "school": "Northshire Primary (fictional)",
-        "present": False, "spoken_to": False, "not_spoken_to_reason": "Not yet seen: referral received from school",
-        "voice": None, "voice_not_recorded_reason": "Not yet spoken to by any agency",
-        "demeanour": None, "demeanour_not_recorded_reason": "Not yet seen by any agency", "injuries": None,
+        "full_name": name,
+        "date_of_birth": dob,
+        "sex": "2",
+        "nhs_number": None,
+        "address": "12 Fictional Close, Northshire NS1 0AA",
+        "school": "Northshire Primary (fictional)",
+        "present": False,
+        "spoken_to": False,
+        "not_spoken_to_reason": "Not yet seen: referral received from school",
+        "voice": None,
+        "voice_not_recorded_reason": "Not yet spoken to by any agency",
+        "demeanour": None,
+        "demeanour_not_recorded_reason": "Not yet seen by any agency",
+        "injuries": None,
     }
     return {**base, **details}
 
 
-def _demo_cases() -> list[tuple[str, dict]]:
-    """Fictional referrals after the patterns in the case studies (names invented)."""
+def _demo_cases() -> list[tuple[str, dict, list[tuple[str, Answers]]]]:
+    """Fictional referrals after the patterns in the case studies (names invented): who submits
+    each, what they submit, and the steps then completed on it."""
     now = datetime.now(UTC).replace(microsecond=0)
-    empty = {k: None for k in (
-        "dash_level", "pp_started_at", "pp_place_of_safety", "pp_local_authority_informed_at", "pp_rescinded_at",
-        "custody_arrived_at", "custody_aa_requested_at", "custody_aa_arrived_at", "custody_healthcare_assessed",
-        "custody_accommodation_requested", "custody_accommodation_refused", "custody_refusal_escalated",
-    )}
+    empty = {
+        k: None
+        for k in (
+            "dash_level",
+            "pp_started_at",
+            "pp_place_of_safety",
+            "pp_local_authority_informed_at",
+            "pp_rescinded_at",
+            "custody_arrived_at",
+            "custody_aa_requested_at",
+            "custody_aa_arrived_at",
+            "custody_healthcare_assessed",
+            "custody_accommodation_requested",
+            "custody_accommodation_refused",
+            "custody_refusal_escalated",
+        )
+    }
     school_disclosure = {
-        **empty, "referral_source": "2A", "incident_type": "physical_abuse", "occurred_at": now - timedelta(hours=3),
-        "location": "Northshire Academy (fictional)", "referrer_name": "Demo Teacher", "referrer_organisation": "Northshire Academy (fictional)",
+        **empty,
+        "referral_source": "2A",
+        "incident_type": "physical_abuse",
+        "occurred_at": now - timedelta(hours=3),
+        "location": "Northshire Academy (fictional)",
+        "referrer_name": "Demo Teacher",
+        "referrer_organisation": "Northshire Academy (fictional)",
         "description": "A 13-year-old told her teacher her stepfather assaulted her, and that her siblings (7, 5 and 3) were assaulted by their mother and stepfather.",
         "immediate_action": "Designated safeguarding lead kept her in school and phoned the MASH.",
         "children": [
-            _demo_child("Demo Child-One", date(2013, 5, 14), school="Northshire Academy (fictional)", present=True, spoken_to=True,
-                        not_spoken_to_reason=None, voice="She said she is scared to go home.", voice_not_recorded_reason=None,
-                        demeanour="Tearful but calm with her teacher.", demeanour_not_recorded_reason=None, injuries="Bruise to upper arm."),
+            _demo_child(
+                "Demo Child-One",
+                date(2013, 5, 14),
+                school="Northshire Academy (fictional)",
+                present=True,
+                spoken_to=True,
+                not_spoken_to_reason=None,
+                voice="She said she is scared to go home.",
+                voice_not_recorded_reason=None,
+                demeanour="Tearful but calm with her teacher.",
+                demeanour_not_recorded_reason=None,
+                injuries="Bruise to upper arm.",
+            ),
             _demo_child("Demo Child-Two", date(2019, 2, 3)),
             _demo_child("Demo Child-Three", date(2021, 7, 22)),
             _demo_child("Demo Child-Four", date(2023, 1, 9), school=None),
         ],
     }
+    # Case study 6: custody notification; triage, checks, then no further action (closed),
+    # so it appears on gap list 8 (no social care referral, appropriate adult 7 hours, refusal not escalated).
     custody = {
-        **empty, "referral_source": "6", "incident_type": "child_in_custody", "occurred_at": now - timedelta(hours=60),
+        **empty,
+        "referral_source": "6",
+        "incident_type": "child_in_custody",
+        "occurred_at": now - timedelta(hours=60),
         "location": "Northshire Central custody suite (fictional)",
-        "description": "A 15-year-old arrested for robbery; bail refused; held until court.",
-        "immediate_action": "Local authority asked for secure accommodation; none found.",
-        "custody_arrived_at": now - timedelta(hours=58), "custody_aa_requested_at": now - timedelta(hours=57),
-        "custody_aa_arrived_at": now - timedelta(hours=50), "custody_healthcare_assessed": False,
-        "custody_accommodation_requested": True, "custody_accommodation_refused": True, "custody_refusal_escalated": False,
+        "description": "A 15-year-old arrested for robbery; bail refused; held in a cell until court, 53 hours in all. "
+        "The appropriate adult was not asked to attend the strip search.",
+        "immediate_action": "Local authority asked for secure accommodation; none found. No other accommodation considered.",
+        "custody_arrived_at": now - timedelta(hours=58),
+        "custody_aa_requested_at": now - timedelta(hours=57),
+        "custody_aa_arrived_at": now - timedelta(hours=50),
+        "custody_healthcare_assessed": False,
+        "custody_accommodation_requested": True,
+        "custody_accommodation_refused": True,
+        "custody_refusal_escalated": False,
         "children": [
-            _demo_child("Demo Young-Person", date(2011, 3, 1), sex="1", present=True, spoken_to=True, not_spoken_to_reason=None,
-                        voice="He said nobody told him what was happening.", voice_not_recorded_reason=None,
-                        demeanour="Withdrawn, tired.", demeanour_not_recorded_reason=None, school="Northshire College (fictional)"),
+            _demo_child(
+                "Demo Young-Person",
+                date(2011, 3, 1),
+                sex="1",
+                present=True,
+                spoken_to=True,
+                not_spoken_to_reason=None,
+                voice="He said nobody told him what was happening.",
+                voice_not_recorded_reason=None,
+                demeanour="Withdrawn, tired.",
+                demeanour_not_recorded_reason=None,
+                school="Northshire College (fictional)",
+            ),
         ],
     }
-    return [("social.worker@northshire.example", school_disclosure), ("police@northshire.example", custody)]
+    # Case study 5: police protection used for a two-year-old; the time it was rescinded was
+    # never recorded, and no long-term plan yet (gap list 9).
+    police_protection = {
+        **empty,
+        "referral_source": "6",
+        "incident_type": "police_protection",
+        "occurred_at": now - timedelta(hours=80),
+        "location": "4 Invented Terrace, Northshire (fictional)",
+        "description": "Ambulance service called police: an adult male stabbed by his partner; their two-year-old daughter was present. "
+        "The victim went to hospital and the offender was arrested. Grandparents unwilling to care for the child.",
+        "immediate_action": "Police protection (s46) used. Emergency duty team contacted; foster placement found within two hours.",
+        "pp_started_at": now - timedelta(hours=79),
+        "pp_place_of_safety": "Emergency foster placement (fictional)",
+        "pp_local_authority_informed_at": now - timedelta(hours=78, minutes=30),
+        "pp_rescinded_at": None,
+        "children": [
+            _demo_child(
+                "Demo Toddler-Five",
+                date(2024, 6, 12),
+                school=None,
+                present=True,
+                spoken_to=False,
+                not_spoken_to_reason="Aged two: too young to give an account.",
+                voice=None,
+                voice_not_recorded_reason="Aged two: too young to give an account.",
+                demeanour="Crying and clinging to the officer; settled with the foster carer.",
+                demeanour_not_recorded_reason=None,
+            ),
+        ],
+    }
+    return [
+        ("social.worker@northshire.example", school_disclosure, []),
+        ("police@northshire.example", custody, _custody_journey()),
+        ("police@northshire.example", police_protection, _police_protection_journey()),
+    ]
+
+
+def _checks(findings: str, disagrees: bool = False, reason: str | None = None) -> dict:
+    return {
+        "findings": findings,
+        "information_shared": "Relevant history from our systems.",
+        "shared_with": "MASH social worker",
+        "purpose": "To inform the threshold decision.",
+        "lawful_basis": "dpa_2018_safeguarding",
+        "disagrees": disagrees,
+        "disagreement_reason": reason,
+    }
+
+
+def _custody_journey() -> list[tuple[str, Answers]]:
+    """Case study 6 as it went: a poor decision, agreed by a manager, closed with no referral to social care."""
+    return [
+        (
+            "triage",
+            {
+                "rag": "green",
+                "rag_reason": "Information from custody; he has been charged and is going to court.",
+                "significant_harm_suspected": False,
+            },
+        ),
+        ("police_research", _checks("Two earlier arrests for theft this year.")),
+        ("health_research", _checks("No trace on health systems since his school nurse review.")),
+        ("social_care_research", _checks("Previously known: early help closed last year.")),
+        (
+            "threshold_decision",
+            {
+                "outcome": "nfa",
+                "rationale": "Criminal matter for youth justice; no social care role identified.",
+            },
+        ),
+        (
+            "resolve_disagreement",
+            {"outcome": "nfa", "resolution": "Agreed: youth justice service is involved."},
+        ),
+        (
+            "record_outcome",
+            {"primary_need": "N6", "next_step": "Youth justice service informed.", "closure_reason": None},
+        ),
+    ]
+
+
+def _police_protection_journey() -> list[tuple[str, Answers]]:
+    """Case study 5 as far as the strategy discussion: the joint plan is still to be agreed."""
+    from app.models.types import utcnow
+
+    return [
+        (
+            "triage",
+            {
+                "rag": "red",
+                "rag_reason": "Police protection used; a two-year-old witnessed a stabbing.",
+                "significant_harm_suspected": True,
+            },
+        ),
+        (
+            "police_research",
+            _checks("Mother arrested for wounding; one earlier domestic incident at the address."),
+        ),
+        ("health_research", _checks("Health visitor: development on track; no concerns recorded.")),
+        ("social_care_research", _checks("Not previously known to children's social care.")),
+        (
+            "threshold_decision",
+            {
+                "outcome": "immediate_protection",
+                "rationale": "Police protection in force; foster placement needed.",
+            },
+        ),
+        ("resolve_disagreement", {"outcome": "immediate_protection", "resolution": "Agreed."}),
+        # Called when the step is done, so the discussion is not dated before the referral.
+        (
+            "strategy_discussion",
+            lambda: {
+                "held_at": utcnow().replace(microsecond=0),
+                "chair": "Demo Team Manager",
+                "attendees": [
+                    {
+                        "name": "Sam Demo-Social-Worker",
+                        "agency_kind": "childrens_social_care",
+                        "role": "MASH social worker",
+                    },
+                    {"name": "Pat Demo-Officer", "agency_kind": "police", "role": "Detective sergeant"},
+                    {"name": "Hari Demo-Nurse", "agency_kind": "health", "role": "Named nurse"},
+                ],
+                "social_care_absence_reason": None,
+                "police_absence_reason": None,
+                "health_absence_reason": None,
+                "information_shared": "The incident, the arrest, the placement and the family's history.",
+                "decision": "joint_investigation",
+                "criminal_investigation": True,
+                "criminal_investigation_plan": "Mother interviewed under caution; father's statement from hospital.",
+                "immediate_actions": "Child stays in foster care; contact with father supervised.",
+                "legal_action_considered": True,
+                "legal_action_notes": "Legal planning meeting if no family placement is found.",
+                "other_children_considered": True,
+                "other_children_notes": "No other children in the household.",
+                "icpc_required": True,
+            },
+        ),
+    ]
+
+
+LANE_USERS = {
+    "Police": "police@northshire.example",
+    "Social care": "social.worker@northshire.example",
+    "Health": "health@northshire.example",
+    "Manager": "manager@northshire.example",
+}
+
+
+def _find_demo_case(case: dict):
+    """The demo referral already made from `case`, found by its first child's name and date of birth."""
+    from app.models import Child, Referral
+
+    first = case["children"][0]
+    return db.session.scalar(
+        select(Referral)
+        .join(Child, Child.referral_id == Referral.id)
+        .where(Child.full_name == first["full_name"], Child.date_of_birth == first["date_of_birth"])
+        .limit(1)
+    )
+
+
+def _continue_journey(referral, journey: list[tuple[str, dict]]) -> None:
+    """Complete each step that is ready, in order, as the demo user of its lane.
+
+    A step that is not ready is passed over (an escalation that did not happen, or a
+    step done on an earlier load), so loading again never repeats a step.
+    """
+    from app.referrals.services import complete_task
+
+    for step, answers in journey:
+        task = next((t for t in referral.ready_tasks if t.step == step), None)
+        if task is None:
+            continue
+        data = answers() if callable(answers) else answers
+        complete_task(User.by_email(LANE_USERS[task.lane]), referral, task.task_id, referral.version, data)
 
 
 def load_demo_cases() -> int:
-    """Add the demo referrals once, when there are none yet."""
-    from app.models import Referral
+    """Add each demo referral that is missing, and take each as far as its journey goes.
+
+    Running it again creates nothing and completes no step twice."""
     from app.referrals.services import create_referral
 
-    if db.session.scalar(select(Referral.id).limit(1)) is not None:
-        return 0
-    for email, case in _demo_cases():
-        create_referral(User.by_email(email), case)
+    created = 0
+    for email, case, journey in _demo_cases():
+        referral = _find_demo_case(case)
+        if referral is None:
+            referral = create_referral(User.by_email(email), case)
+            created += 1
+        _continue_journey(referral, journey)
     db.session.flush()
-    return len(_demo_cases())
+    return created
