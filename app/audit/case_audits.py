@@ -1,0 +1,937 @@
+"""Case audits, audit samples and audit results: judging the quality of front-door work.
+
+Functions that change data flush and never commit; the route that calls them
+commits once. Lists and results are read set-based (one query per list or
+figure, grouped in the database), never one query per case.
+
+Scope: a user sees and audits only the cases their agency takes part in (the
+rule `Referral.can_view` applies to the referral page), and only the samples
+drawn by someone in their agency. Results count the grades of case audits
+*recorded* (`audited_at`, London date) in the chosen period, whenever the case
+itself was received; the area filter is the case's local authority area.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import Select, func, select
+
+from app.audit.scope import LONDON, AuditScope, start_of_london_day
+from app.domain.working_days import working_days_between
+from app.extensions import db
+from app.models import (
+    ActionStatus,
+    AuditSample,
+    AuditSampleCase,
+    AuditStage,
+    CaseAudit,
+    CaseAuditGrade,
+    Grade,
+    IncidentType,
+    PlanStatus,
+    Referral,
+    ReferralStatus,
+    User,
+    record_audit_event,
+)
+from app.models.people import AgencyKind
+from app.models.referrals import referral_agencies
+from app.models.types import utcnow
+from app.referrals.presenters import OUTCOME_LABELS, STRATEGY_DECISION_LABELS
+
+MAX_SAMPLE_SIZE = 100
+S47_OUTCOMES = ("s47", "immediate_protection")
+S47_DECISIONS = ("single_agency_s47", "joint_investigation")
+RESEARCH_STEPS = (
+    ("police_research", "Police"),
+    ("health_research", "Health"),
+    ("social_care_research", "Social care"),
+)
+POLICE_PROTECTION_HOURS = 72
+
+
+class AuditInvalid(ValueError):
+    """Input broke a rule. `errors` maps form field names to messages."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+# --- What the auditor reads beside each stage -------------------------------------
+
+# The grounds inspectors use (docs/audit-rules.md and the domain reference), by stage.
+STAGE_CRITERIA: dict[AuditStage, tuple[str, ...]] = {
+    AuditStage.NOTIFICATION: (
+        "The child was spoken to, and their own words and their behaviour and demeanour are written down.",
+        "The notification says what the risk is, rather than passing information on without assessing it.",
+        "Earlier incidents are linked, so cumulative risk shows: notifications, referrals, s47s and MARACs in the last 12 months.",
+    ),
+    AuditStage.TRIAGE: (
+        "The RAG rating fits the concerns and the reason for it is written down.",
+        "Each agency checked its own systems, or the record says why checks were not needed.",
+        "What was shared, with whom, why and on what lawful basis is recorded.",
+    ),
+    AuditStage.THRESHOLD: (
+        "The decision was made within one working day of the referral.",
+        "The decision is judged on its quality, not only its timing: does the rationale follow from what was known?",
+        "Where agencies disagreed, it was escalated and a manager resolved it.",
+    ),
+    AuditStage.STRATEGY_DISCUSSION: (
+        "Every s47 enquiry starts with a strategy discussion, held on or before the enquiry began.",
+        "Attendance is recorded by agency, with social care, police and health all there, senior enough to decide.",
+        "It recorded whether the enquiry is single-agency or joint, and how and when any criminal investigation will run.",
+        "Brothers, sisters and other children in the household were considered.",
+    ),
+    AuditStage.PLAN: (
+        "A joint plan was agreed, with police involved in the longer-term risk as well as social care and health.",
+        "Every action has an owning agency, a person and a due date, and overdue actions are visible.",
+        "Police and health confirmed the plan.",
+    ),
+    AuditStage.OUTCOME: (
+        "The child is safer: the outcome matches the risk, and the case was not closed before the plan was done.",
+        "The initial child protection conference was held within 15 working days, or recorded as not needed.",
+    ),
+}
+
+# Grounds that apply only to some cases, added after the general ones.
+INCIDENT_CRITERIA: dict[IncidentType, dict[AuditStage, str]] = {
+    IncidentType.CHILD_IN_CUSTODY: {
+        AuditStage.NOTIFICATION: "In custody: an appropriate adult came as soon as practicable, a healthcare assessment "
+        "was offered, and when bail was refused, other accommodation was asked for and a refusal escalated.",
+        AuditStage.OUTCOME: "A child held in custody is often a child in need: was a referral to children's social care made?",
+    },
+    IncidentType.POLICE_PROTECTION: {
+        AuditStage.NOTIFICATION: "Police protection: when it started, the place of safety, when the local authority "
+        "was told, the child's wishes, and when it ended (it lasts at most 72 hours).",
+        AuditStage.OUTCOME: "After police protection, a long-term protective plan is recorded.",
+    },
+}
+
+
+def criteria_for(referral: Referral) -> dict[AuditStage, list[str]]:
+    """The inspection grounds for each stage of this case."""
+    extra = INCIDENT_CRITERIA.get(referral.notification.incident_type, {})
+    if (
+        referral.notification.pp_started_at
+        and referral.notification.incident_type is not IncidentType.POLICE_PROTECTION
+    ):
+        extra = {**extra, **INCIDENT_CRITERIA[IncidentType.POLICE_PROTECTION]}
+    return {
+        stage: [*STAGE_CRITERIA[stage], *([extra[stage]] if stage in extra else [])] for stage in AuditStage
+    }
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One thing the record shows; `concern` marks what an inspector would question."""
+
+    label: str
+    value: str
+    concern: bool = False
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(LONDON).strftime("%-d %b %Y %H:%M") if moment else "not recorded"
+
+
+def _day(value: date | None) -> str:
+    return value.strftime("%-d %b %Y") if value else "not recorded"
+
+
+def _hours(start: datetime, end: datetime) -> str:
+    hours = (end - start).total_seconds() / 3600
+    return (
+        f"{hours:.0f} hour{'s' if round(hours) != 1 else ''}" if hours >= 1 else f"{hours * 60:.0f} minutes"
+    )
+
+
+def _outcome(value: str | None) -> str:
+    return OUTCOME_LABELS.get(value or "", value or "none")
+
+
+def _steps(referral: Referral, name: str) -> list:
+    return [s for s in referral.steps if s.step == name]
+
+
+def _not_reached(why: str, concern: bool = False) -> list[Fact]:
+    return [Fact("Not reached", why, concern)]
+
+
+def _notification_facts(referral: Referral, now: datetime) -> list[Fact]:
+    n = referral.notification
+    facts = [
+        Fact("Received", _when(referral.received_at)),
+        Fact("Incident", f"{n.incident_type.label}, {_when(n.occurred_at)}"),
+    ]
+    received = next(iter(_steps(referral, "notification_received")), None)
+    history = (received.answers or {}).get("prior_notifications_12m") if received else None
+    if history is not None:
+        facts.append(Fact("Earlier referrals about these children (12 months)", str(history)))
+    for child in referral.children:
+        age = child.age_on(n.occurred_at.astimezone(LONDON).date())
+        who = f"{child.full_name} ({age})"
+        facts.append(
+            Fact(
+                f"{who}: spoken to",
+                "Yes" if child.spoken_to else f"No: {child.not_spoken_to_reason}",
+                not child.spoken_to,
+            )
+        )
+        facts.append(
+            Fact(
+                f"{who}: own words or views",
+                "Recorded" if child.voice else f"Not recorded: {child.voice_not_recorded_reason}",
+                not child.voice,
+            )
+        )
+        facts.append(
+            Fact(
+                f"{who}: behaviour and demeanour",
+                "Recorded" if child.demeanour else f"Not recorded: {child.demeanour_not_recorded_reason}",
+                not child.demeanour,
+            )
+        )
+    if n.incident_type is IncidentType.CHILD_IN_CUSTODY or n.custody_arrived_at:
+        facts.extend(_custody_facts(referral, now))
+    if n.incident_type is IncidentType.POLICE_PROTECTION or n.pp_started_at:
+        facts.extend(_police_protection_facts(referral, now))
+    return facts
+
+
+def _custody_facts(referral: Referral, now: datetime) -> list[Fact]:
+    n = referral.notification
+    limit = float(current_app.config.get("AUDIT_APPROPRIATE_ADULT_HOURS", 4))
+    facts = []
+    if n.custody_arrived_at and n.custody_arrived_at < referral.received_at:
+        facts.append(
+            Fact(
+                "Arrived in custody",
+                f"{_when(n.custody_arrived_at)}, {_hours(n.custody_arrived_at, referral.received_at)} before the notification was received",
+            )
+        )
+    requested, arrived = n.custody_aa_requested_at, n.custody_aa_arrived_at
+    if requested and arrived:
+        late = (arrived - requested).total_seconds() / 3600 > limit
+        facts.append(
+            Fact("Appropriate adult", f"arrived {_hours(requested, arrived)} after being requested", late)
+        )
+    elif requested:
+        facts.append(
+            Fact(
+                "Appropriate adult",
+                f"requested {_when(requested)}; arrival not recorded ({_hours(requested, now)} ago)",
+                True,
+            )
+        )
+    else:
+        facts.append(Fact("Appropriate adult", "no request recorded", True))
+    assessed = n.custody_healthcare_assessed
+    facts.append(
+        Fact(
+            "Healthcare assessment",
+            {True: "Yes", False: "No", None: "Not recorded"}[assessed],
+            assessed is not True,
+        )
+    )
+    if n.custody_accommodation_requested:
+        if n.custody_accommodation_refused:
+            escalated = bool(n.custody_refusal_escalated)
+            facts.append(
+                Fact(
+                    "Alternative accommodation",
+                    "Requested and refused; "
+                    + ("the refusal was escalated" if escalated else "the refusal was not escalated"),
+                    not escalated,
+                )
+            )
+        else:
+            facts.append(Fact("Alternative accommodation", "Requested and not refused"))
+    else:
+        facts.append(Fact("Alternative accommodation", "Not requested"))
+    outcome = referral.outcome
+    referred = outcome not in (None, "nfa", "early_help")
+    facts.append(
+        Fact(
+            "Referral to children's social care",
+            f"Yes: {_outcome(outcome)}"
+            if referred
+            else f"No: {_outcome(outcome) if outcome else 'no threshold decision yet'}",
+            not referred,
+        )
+    )
+    return facts
+
+
+def _police_protection_facts(referral: Referral, now: datetime) -> list[Fact]:
+    n = referral.notification
+    facts = [
+        Fact(
+            "Police protection started",
+            f"{_when(n.pp_started_at)} at {n.pp_place_of_safety or 'a place not recorded'}",
+            not n.pp_started_at,
+        ),
+        Fact(
+            "Local authority informed",
+            _when(n.pp_local_authority_informed_at),
+            not n.pp_local_authority_informed_at,
+        ),
+    ]
+    if n.pp_rescinded_at:
+        facts.append(Fact("Police protection ended", _when(n.pp_rescinded_at)))
+    else:
+        since = (
+            f" ({_hours(n.pp_started_at, now)} since it started; the power lasts at most 72 hours)"
+            if n.pp_started_at
+            else ""
+        )
+        facts.append(Fact("Police protection ended", "Time rescinded not recorded" + since, True))
+    return facts
+
+
+def _triage_facts(referral: Referral) -> list[Fact]:
+    triage = next(iter(_steps(referral, "triage")), None)
+    if triage is None:
+        return _not_reached("No triage is recorded yet", referral.status is ReferralStatus.CLOSED)
+    answers = triage.answers or {}
+    facts = [
+        Fact("Triaged", f"{_when(triage.at)}, {_hours(referral.received_at, triage.at)} after receipt"),
+        Fact(
+            "RAG rating",
+            f"{str(answers.get('rag') or 'none').capitalize()}: {answers.get('rag_reason') or 'no reason recorded'}",
+            not answers.get("rag_reason"),
+        ),
+        Fact("Significant harm suspected", "Yes" if answers.get("significant_harm_suspected") else "No"),
+    ]
+    if answers.get("research_needed") is False:
+        facts.append(
+            Fact("Checks by each agency", f"Not needed: {answers.get('research_not_needed_reason')}")
+        )
+        return facts
+    for step, agency in RESEARCH_STEPS:
+        record = next(iter(_steps(referral, step)), None)
+        if record is None:
+            facts.append(Fact(f"{agency} checks", "Not recorded", True))
+            continue
+        a = record.answers or {}
+        missing = [
+            label
+            for key, label in (
+                ("information_shared", "what"),
+                ("shared_with", "with whom"),
+                ("purpose", "why"),
+                ("lawful_basis", "lawful basis"),
+            )
+            if not a.get(key)
+        ]
+        sharing = (
+            "what was shared, with whom, why and the lawful basis recorded"
+            if not missing
+            else "missing: " + ", ".join(missing)
+        )
+        disagrees = f"; disagreed with triage: {a.get('disagreement_reason')}" if a.get("disagrees") else ""
+        facts.append(
+            Fact(f"{agency} checks", f"Recorded {_when(record.at)}; {sharing}{disagrees}", bool(missing))
+        )
+    return facts
+
+
+def _threshold_facts(referral: Referral, now: datetime) -> list[Fact]:
+    decision = referral.threshold_decision
+    due = referral.threshold_due_at
+    if decision is None:
+        if now > due:
+            return [
+                Fact("Not reached", f"No threshold decision; it was due {_when(due)} (one working day)", True)
+            ]
+        return _not_reached(f"No threshold decision yet; it is due {_when(due)}")
+    late = decision.decided_at > due
+    if late:
+        days = working_days_between(due.astimezone(LONDON), decision.decided_at.astimezone(LONDON))
+        timing = (
+            f"Late: {days} working day{'s' if days != 1 else ''} after it was due"
+            if days
+            else f"Late: {_hours(due, decision.decided_at)} after it was due"
+        )
+    else:
+        timing = "On time"
+    facts = [
+        Fact("Due", f"{_when(due)} (one working day after receipt)"),
+        Fact("Decided", f"{_when(decision.decided_at)}. {timing}", late),
+        Fact(
+            "Recommended",
+            f"{_outcome(decision.recommended_outcome)} ({decision.recommendation_rule or 'no rule'})",
+        ),
+        Fact("Decision", f"{_outcome(decision.outcome)}: {decision.rationale}"),
+    ]
+    if decision.escalated:
+        if decision.resolved_at:
+            facts.append(
+                Fact(
+                    "Escalated to a manager",
+                    f"Resolved {_when(decision.resolved_at)}: {_outcome(decision.final_outcome)}. {decision.resolution}",
+                )
+            )
+        else:
+            facts.append(Fact("Escalated to a manager", "Awaiting resolution", True))
+    return facts
+
+
+def _strategy_facts(referral: Referral) -> list[Fact]:
+    sd = referral.strategy_discussion
+    if sd is None:
+        if referral.outcome in S47_OUTCOMES:
+            return [
+                Fact(
+                    "Not reached",
+                    f"Threshold outcome {_outcome(referral.outcome)}, but no strategy discussion is recorded",
+                    True,
+                )
+            ]
+        return _not_reached(
+            f"Threshold outcome: {_outcome(referral.outcome)}"
+            if referral.outcome
+            else "No threshold decision yet"
+        )
+    facts = [Fact("Held", f"{_when(sd.held_at)}, chaired by {sd.chair}")]
+    decision = referral.threshold_decision
+    if decision is not None:
+        days = working_days_between(decision.decided_at.astimezone(LONDON), sd.held_at.astimezone(LONDON))
+        facts.append(Fact("After the threshold decision", f"{days} working day{'s' if days != 1 else ''}"))
+    absences = {a.agency_kind: a.reason for a in sd.absences}
+    for kind, name in (
+        (AgencyKind.CHILDRENS_SOCIAL_CARE, "Social care"),
+        (AgencyKind.POLICE, "Police"),
+        (AgencyKind.HEALTH, "Health"),
+    ):
+        present = [f"{a.name}, {a.role}" for a in sd.attendees if a.agency_kind == kind]
+        if present:
+            facts.append(Fact(f"{name} attended", "; ".join(present)))
+        else:
+            facts.append(Fact(f"{name} attended", f"No: {absences.get(kind) or 'no reason recorded'}", True))
+    others = [
+        f"{a.name}, {a.role} ({a.agency_kind.label})"
+        for a in sd.attendees
+        if a.agency_kind not in (AgencyKind.CHILDRENS_SOCIAL_CARE, AgencyKind.POLICE, AgencyKind.HEALTH)
+    ]
+    if others:
+        facts.append(Fact("Others attended", "; ".join(others)))
+    facts.append(Fact("Decision", STRATEGY_DECISION_LABELS.get(sd.decision, sd.decision)))
+    facts.append(
+        Fact(
+            "Criminal investigation",
+            f"Yes: {sd.criminal_investigation_plan}" if sd.criminal_investigation else "No",
+        )
+    )
+    facts.append(
+        Fact(
+            "Other children considered",
+            f"Yes{': ' + sd.other_children_notes if sd.other_children_notes else ''}"
+            if sd.other_children_considered
+            else "No",
+            not sd.other_children_considered,
+        )
+    )
+    facts.append(Fact("Legal action considered", "Yes" if sd.legal_action_considered else "No"))
+    return facts
+
+
+def _plan_facts(referral: Referral, today: date) -> list[Fact]:
+    plan = referral.plan
+    sd = referral.strategy_discussion
+    if plan is None:
+        needed = sd is not None and sd.decision in S47_DECISIONS
+        return _not_reached(
+            "No joint protective plan is recorded"
+            + (" after a strategy discussion that started s47 enquiries" if needed else ""),
+            needed,
+        )
+    status = {
+        PlanStatus.DRAFT: "Drafted, not yet confirmed",
+        PlanStatus.IN_FORCE: "In force",
+        PlanStatus.CLOSED: "Closed",
+    }[plan.status]
+    facts = [Fact("Status", f"{status}; review date {_day(plan.review_date)}")]
+    for agency, confirmed, response in (
+        ("Police", plan.police_confirmed, plan.police_response),
+        ("Health", plan.health_confirmed, plan.health_response),
+    ):
+        text = {True: "Confirmed", False: f"Declined: {response}", None: "Not yet answered"}[confirmed]
+        facts.append(Fact(f"{agency} confirmation", text, confirmed is not True))
+    actions = plan.actions
+    complete = [a for a in actions if a.owner and a.due_date]
+    facts.append(
+        Fact(
+            "Actions",
+            f"{len(actions)}, of which {len(complete)} have an owner and a due date",
+            len(complete) < len(actions) or not actions,
+        )
+    )
+    by_agency = sorted({a.owning_agency_kind.label for a in actions})
+    if by_agency:
+        facts.append(
+            Fact(
+                "Agencies owning actions",
+                ", ".join(by_agency),
+                AgencyKind.POLICE not in {a.owning_agency_kind for a in actions},
+            )
+        )
+    if plan.status is not PlanStatus.CLOSED:
+        overdue = [
+            a
+            for a in actions
+            if a.status not in (ActionStatus.DONE, ActionStatus.CANCELLED) and a.due_date < today
+        ]
+        facts.append(
+            Fact(
+                "Overdue actions",
+                "; ".join(
+                    f"{a.description} ({a.owning_agency_kind.label}, due {_day(a.due_date)})" for a in overdue
+                )
+                or "None",
+                bool(overdue),
+            )
+        )
+    return facts
+
+
+def _outcome_facts(referral: Referral, today: date) -> list[Fact]:
+    facts = [Fact("Threshold outcome", _outcome(referral.outcome) if referral.outcome else "No decision yet")]
+    if referral.status is ReferralStatus.CLOSED:
+        facts.append(Fact("Closed", _when(referral.closed_at)))
+    else:
+        facts.append(Fact("Open", "The case is still open"))
+    for step in ("record_outcome", "close_plan"):
+        for record in _steps(referral, step):
+            a = record.answers or {}
+            text = "; ".join(
+                str(v)
+                for k, v in a.items()
+                if v and k in ("next_step", "closure_summary", "primary_need", "closure_reason")
+            )
+            facts.append(
+                Fact(
+                    "Closed or handed over" if step == "record_outcome" else "Plan closed",
+                    text or "No details recorded",
+                )
+            )
+    sd = referral.strategy_discussion
+    if sd is not None and sd.decision in S47_DECISIONS:
+        if sd.icpc_held_on:
+            on_time = sd.icpc_target_date is None or sd.icpc_held_on <= sd.icpc_target_date
+            facts.append(
+                Fact(
+                    "Initial child protection conference",
+                    f"Held {_day(sd.icpc_held_on)} (target {_day(sd.icpc_target_date)})",
+                    not on_time,
+                )
+            )
+        elif sd.icpc_not_required_reason:
+            facts.append(
+                Fact("Initial child protection conference", f"Not required: {sd.icpc_not_required_reason}")
+            )
+        elif sd.icpc_required and sd.icpc_target_date:
+            overdue = today > sd.icpc_target_date
+            facts.append(
+                Fact(
+                    "Initial child protection conference",
+                    f"Due by {_day(sd.icpc_target_date)}; not yet recorded"
+                    + (" and overdue" if overdue else ""),
+                    overdue,
+                )
+            )
+        else:
+            facts.append(
+                Fact(
+                    "Initial child protection conference", "Recorded as not needed at the strategy discussion"
+                )
+            )
+    n = referral.notification
+    if n.pp_started_at:
+        plan = referral.plan
+        in_force = plan is not None and plan.in_force_at is not None
+        facts.append(
+            Fact(
+                "Long-term plan after police protection",
+                "A joint plan was put in force" if in_force else "No joint plan in force",
+                not in_force,
+            )
+        )
+    return facts
+
+
+def case_facts(referral: Referral, now: datetime | None = None) -> dict[AuditStage, list[Fact]]:
+    """What the record shows for each stage, worked out from the case (one case: no set query needed)."""
+    now = now or utcnow()
+    today = now.astimezone(LONDON).date()
+    return {
+        AuditStage.NOTIFICATION: _notification_facts(referral, now),
+        AuditStage.TRIAGE: _triage_facts(referral),
+        AuditStage.THRESHOLD: _threshold_facts(referral, now),
+        AuditStage.STRATEGY_DISCUSSION: _strategy_facts(referral),
+        AuditStage.PLAN: _plan_facts(referral, today),
+        AuditStage.OUTCOME: _outcome_facts(referral, today),
+    }
+
+
+def _referrer_kind(referral: Referral) -> AgencyKind:
+    source = referral.referral_source or ""
+    if source == "6":
+        return AgencyKind.POLICE
+    if source.startswith("2"):
+        return AgencyKind.EDUCATION
+    if source.startswith("3"):
+        return AgencyKind.HEALTH
+    if source.startswith("5"):
+        return AgencyKind.CHILDRENS_SOCIAL_CARE
+    submitter = referral.notification.submitted_by
+    return submitter.agency.kind if submitter else AgencyKind.OTHER
+
+
+def default_agencies(referral: Referral) -> dict[AuditStage, AgencyKind]:
+    """Who each stage's grade is usually about: the referrer for the notification, social care
+    (which leads triage, decides, convenes and owns the plan) for the rest. The auditor can change it."""
+    defaults = dict.fromkeys(AuditStage, AgencyKind.CHILDRENS_SOCIAL_CARE)
+    defaults[AuditStage.NOTIFICATION] = _referrer_kind(referral)
+    return defaults
+
+
+# --- Loading what a user may audit ------------------------------------------------
+
+
+def _agency_cases(agency_id: int) -> Select:
+    return select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == agency_id)
+
+
+def auditable_case(user: User, referral_id: int) -> Referral | None:
+    """The referral if the user's agency takes part in it; None otherwise, and for ids that do not exist."""
+    return db.session.scalar(
+        select(Referral).where(Referral.id == referral_id, Referral.id.in_(_agency_cases(user.agency_id)))
+    )
+
+
+def _samples_visible_to(user: User) -> Select:
+    return (
+        select(AuditSample)
+        .join(User, User.id == AuditSample.drawn_by_id)
+        .where(User.agency_id == user.agency_id)
+    )
+
+
+def visible_sample(user: User, sample_id: int) -> AuditSample | None:
+    """A sample drawn by someone in the user's agency, or None."""
+    return db.session.scalar(_samples_visible_to(user).where(AuditSample.id == sample_id))
+
+
+def samples_for(user: User, limit: int = 100) -> list[tuple[AuditSample, int, int]]:
+    """The user's agency's samples, newest first, with how many cases each has and how many are audited."""
+    audited = (
+        select(CaseAudit.sample_id, func.count(func.distinct(CaseAudit.referral_id)).label("audited"))
+        .where(CaseAudit.sample_id.is_not(None))
+        .group_by(CaseAudit.sample_id)
+        .subquery()
+    )
+    sizes = (
+        select(AuditSampleCase.sample_id, func.count().label("cases"))
+        .group_by(AuditSampleCase.sample_id)
+        .subquery()
+    )
+    query = (
+        _samples_visible_to(user)
+        .add_columns(func.coalesce(sizes.c.cases, 0), func.coalesce(audited.c.audited, 0))
+        .outerjoin(sizes, sizes.c.sample_id == AuditSample.id)
+        .outerjoin(audited, audited.c.sample_id == AuditSample.id)
+        .order_by(AuditSample.drawn_at.desc(), AuditSample.id.desc())
+        .limit(limit)
+    )
+    return [(sample, cases, done) for sample, cases, done in db.session.execute(query)]
+
+
+@dataclass(frozen=True)
+class SampledCase:
+    referral: Referral
+    audit_id: int | None  # the latest audit recorded from this sample, if any
+
+
+def sampled_cases(sample: AuditSample) -> list[SampledCase]:
+    latest = (
+        select(CaseAudit.referral_id, func.max(CaseAudit.id).label("audit_id"))
+        .where(CaseAudit.sample_id == sample.id)
+        .group_by(CaseAudit.referral_id)
+        .subquery()
+    )
+    query = (
+        select(Referral, latest.c.audit_id)
+        .join(AuditSampleCase, AuditSampleCase.referral_id == Referral.id)
+        .outerjoin(latest, latest.c.referral_id == Referral.id)
+        .where(AuditSampleCase.sample_id == sample.id)
+        .order_by(Referral.received_at, Referral.id)
+    )
+    return [SampledCase(referral, audit_id) for referral, audit_id in db.session.execute(query)]
+
+
+def sample_contains(sample: AuditSample, referral: Referral) -> bool:
+    return any(case.referral_id == referral.id for case in sample.cases)
+
+
+def case_audits_page(user: User, page: int, per_page: int) -> tuple[list[CaseAudit], int]:
+    """Recorded case audits of the agency's cases, newest first: one page, and the total."""
+    in_scope = CaseAudit.referral_id.in_(_agency_cases(user.agency_id))
+    total = db.session.scalar(select(func.count(CaseAudit.id)).where(in_scope)) or 0
+    audits = db.session.scalars(
+        select(CaseAudit)
+        .where(in_scope)
+        .order_by(CaseAudit.audited_at.desc(), CaseAudit.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return list(audits), total
+
+
+def find_case_by_reference(user: User, reference: str) -> Referral | None:
+    return db.session.scalar(
+        select(Referral).where(
+            func.upper(Referral.reference) == reference.strip().upper(),
+            Referral.id.in_(_agency_cases(user.agency_id)),
+        )
+    )
+
+
+def visible_case_audit(user: User, audit_id: int) -> CaseAudit | None:
+    return db.session.scalar(
+        select(CaseAudit).where(
+            CaseAudit.id == audit_id, CaseAudit.referral_id.in_(_agency_cases(user.agency_id))
+        )
+    )
+
+
+# --- Recording a case audit -------------------------------------------------------
+
+
+STAGE_NOUNS: dict[AuditStage, str] = {
+    AuditStage.NOTIFICATION: "the notification",
+    AuditStage.TRIAGE: "triage and research",
+    AuditStage.THRESHOLD: "the threshold decision",
+    AuditStage.STRATEGY_DISCUSSION: "the strategy discussion",
+    AuditStage.PLAN: "the joint protective plan",
+    AuditStage.OUTCOME: "the outcome for the child",
+}
+
+
+def check_grades(grades: dict[str, dict]) -> dict[str, str]:
+    """Every stage graded with a known grade and agency, and a reason. Keys are the form's field names."""
+    errors: dict[str, str] = {}
+    for stage in AuditStage:
+        answer = grades.get(stage.value) or {}
+        if answer.get("grade") not in {g.value for g in Grade}:
+            errors[f"{stage.value}_grade"] = f"Select a grade for {STAGE_NOUNS[stage]}"
+        if not (answer.get("reason") or "").strip():
+            errors[f"{stage.value}_reason"] = f"Enter the reason for your grade for {STAGE_NOUNS[stage]}"
+        if answer.get("agency_kind") not in {k.value for k in AgencyKind}:
+            errors[f"{stage.value}_agency_kind"] = (
+                f"Select the agency the grade for {STAGE_NOUNS[stage]} is mainly about"
+            )
+    return errors
+
+
+def record_case_audit(
+    auditor: User,
+    referral: Referral,
+    grades: dict[str, dict],
+    summary: str | None = None,
+    sample: AuditSample | None = None,
+) -> CaseAudit:
+    """Grade all six stages of a case. `grades` maps each stage's value to {grade, agency_kind, reason}."""
+    errors = check_grades(grades)
+    if sample is not None and not sample_contains(sample, referral):
+        errors["sample"] = "This case is not in that sample"
+    if errors:
+        raise AuditInvalid(errors)
+    audit = CaseAudit(
+        referral=referral,
+        sample_id=sample.id if sample else None,
+        auditor=auditor,
+        audited_at=utcnow(),
+        summary=(summary or "").strip() or None,
+    )
+    audit.grades = [
+        CaseAuditGrade(
+            stage=stage,
+            grade=Grade(grades[stage.value]["grade"]),
+            agency_kind=AgencyKind(grades[stage.value]["agency_kind"]),
+            reason=grades[stage.value]["reason"].strip(),
+        )
+        for stage in AuditStage
+    ]
+    db.session.add(audit)
+    db.session.flush()
+    record_audit_event(
+        auditor,
+        "case_audit_recorded",
+        f"referral:{referral.id}",
+        case_audit_id=audit.id,
+        reference=referral.reference,
+        sample_id=audit.sample_id,
+        grades={g.stage.value: g.grade.value for g in audit.grades},
+    )
+    return audit
+
+
+# --- Drawing a sample ---------------------------------------------------------------
+
+
+def closed_case_ids(scope: AuditScope) -> list[int]:
+    """Ids of the closed cases in scope (received in the period, in the area, of the agency)."""
+    return list(
+        db.session.scalars(
+            select(Referral.id)
+            .where(*scope.conditions(), Referral.status == ReferralStatus.CLOSED)
+            .order_by(Referral.id)
+        )
+    )
+
+
+def draw_sample(manager: User, scope: AuditScope, size: int, rng: random.Random | None = None) -> AuditSample:
+    """Pick up to `size` closed cases in scope at random, and record the sample.
+
+    When fewer closed cases match than asked for, every one of them is in the sample.
+    """
+    if not 1 <= size <= MAX_SAMPLE_SIZE:
+        raise AuditInvalid({"size": f"The sample size must be between 1 and {MAX_SAMPLE_SIZE}"})
+    ids = closed_case_ids(scope)
+    if not ids:
+        where = f" in {scope.area}" if scope.area else ""
+        raise AuditInvalid(
+            {
+                "period_start": f"No closed cases were received between {_day(scope.period_start)} and {_day(scope.period_end)}{where}. Choose a longer period or another area"
+            }
+        )
+    chosen = sorted((rng or random.SystemRandom()).sample(ids, min(size, len(ids))))
+    sample = AuditSample(
+        drawn_by=manager,
+        drawn_at=utcnow(),
+        period_start=scope.period_start,
+        period_end=scope.period_end,
+        local_authority_area=scope.area,
+        requested_size=size,
+    )
+    sample.cases = [AuditSampleCase(referral_id=referral_id) for referral_id in chosen]
+    db.session.add(sample)
+    db.session.flush()
+    record_audit_event(
+        manager,
+        "audit_sample_drawn",
+        f"audit-sample:{sample.id}",
+        requested=size,
+        drawn=len(chosen),
+        closed_cases=len(ids),
+        filters=scope.as_args(),
+    )
+    return sample
+
+
+# --- Results ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradeCounts:
+    label: str
+    good: int = 0
+    requires_improvement: int = 0
+    inadequate: int = 0
+
+    @property
+    def values(self) -> list[int]:
+        return [self.good, self.requires_improvement, self.inadequate]
+
+    @property
+    def total(self) -> int:
+        return sum(self.values)
+
+
+def _audited_in(scope: AuditScope) -> list:
+    """Case audits recorded in the period (London dates), of cases in the area and the agency's cases."""
+    conditions = [
+        CaseAudit.audited_at >= start_of_london_day(scope.period_start),
+        CaseAudit.audited_at < start_of_london_day(scope.period_end + timedelta(days=1)),
+    ]
+    if scope.area:
+        conditions.append(Referral.local_authority_area == scope.area)
+    if scope.agency_id is not None:
+        conditions.append(Referral.id.in_(_agency_cases(scope.agency_id)))
+    return conditions
+
+
+def _grade_counts(scope: AuditScope, column) -> dict:
+    query = (
+        select(column, CaseAuditGrade.grade, func.count(CaseAuditGrade.id))
+        .join(CaseAudit, CaseAudit.id == CaseAuditGrade.case_audit_id)
+        .join(Referral, Referral.id == CaseAudit.referral_id)
+        .where(*_audited_in(scope))
+        .group_by(column, CaseAuditGrade.grade)
+    )
+    counts: dict = {}
+    for key, grade, count in db.session.execute(query):
+        counts.setdefault(key, {})[grade.value] = count
+    return counts
+
+
+def results_by_stage(scope: AuditScope) -> list[GradeCounts]:
+    """Grades per stage, every stage shown (zeros included), in the order of the journey."""
+    counts = _grade_counts(scope, CaseAuditGrade.stage)
+    return [GradeCounts(stage.label, **counts.get(stage, {})) for stage in AuditStage]
+
+
+def results_by_agency(scope: AuditScope) -> list[GradeCounts]:
+    """Grades per agency the judgement was about; agencies with no grades are left out."""
+    counts = _grade_counts(scope, CaseAuditGrade.agency_kind)
+    return [GradeCounts(kind.label, **counts[kind]) for kind in AgencyKind if kind in counts]
+
+
+def audits_counted(scope: AuditScope) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(CaseAudit.id))
+            .join(Referral, Referral.id == CaseAudit.referral_id)
+            .where(*_audited_in(scope))
+        )
+        or 0
+    )
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    reference: str
+    stage: AuditStage
+    grade: Grade
+    agency_kind: AgencyKind
+    reason: str
+    auditor: str
+    audited_at: datetime
+
+
+def result_rows(scope: AuditScope) -> list[GradeRow]:
+    """One row per grade, for the CSV export: oldest audit first, stages in journey order."""
+    stage_order = {stage: index for index, stage in enumerate(AuditStage)}
+    query = (
+        select(Referral.reference, CaseAuditGrade, User.full_name, CaseAudit.audited_at, CaseAudit.id)
+        .select_from(CaseAuditGrade)
+        .join(CaseAudit, CaseAudit.id == CaseAuditGrade.case_audit_id)
+        .join(Referral, Referral.id == CaseAudit.referral_id)
+        .join(User, User.id == CaseAudit.auditor_id)
+        .where(*_audited_in(scope))
+        .order_by(CaseAudit.audited_at, CaseAudit.id)
+    )
+    rows = [
+        (
+            audit_id,
+            stage_order[g.stage],
+            GradeRow(reference, g.stage, g.grade, g.agency_kind, g.reason, auditor, audited_at),
+        )
+        for reference, g, auditor, audited_at, audit_id in db.session.execute(query)
+    ]
+    return [row for *_, row in sorted(rows, key=lambda r: (r[2].audited_at, r[0], r[1]))]
