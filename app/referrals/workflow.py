@@ -42,7 +42,9 @@ def engine() -> FrontDoorEngine:
 def current_spec_row() -> WorkflowSpecVersion:
     """The stored row for the files on disk, created the first time they are used."""
     spec = engine().current
-    row = db.session.scalar(select(WorkflowSpecVersion).where(WorkflowSpecVersion.content_hash == spec.content_hash))
+    row = db.session.scalar(
+        select(WorkflowSpecVersion).where(WorkflowSpecVersion.content_hash == spec.content_hash)
+    )
     if row is None:
         row = WorkflowSpecVersion(
             content_hash=spec.content_hash,
@@ -87,12 +89,25 @@ def save(referral: Referral, workflow: Any) -> None:
     for task in ready:
         if task.id not in existing:
             referral.ready_tasks.append(
-                ReadyTask(task_id=task.id, step=task.bpmn_id, title=task.title, lane=task.lane, due_at=due_at(referral, task.bpmn_id))
+                ReadyTask(
+                    task_id=task.id,
+                    step=task.bpmn_id,
+                    title=task.title,
+                    lane=task.lane,
+                    due_at=due_at(referral, task.bpmn_id),
+                )
             )
 
 
 BEFORE_THRESHOLD = frozenset(
-    {"triage", "police_research", "health_research", "social_care_research", "threshold_decision", "resolve_disagreement"}
+    {
+        "triage",
+        "police_research",
+        "health_research",
+        "social_care_research",
+        "threshold_decision",
+        "resolve_disagreement",
+    }
 )
 
 
