@@ -607,6 +607,78 @@ def test_load_spec_is_cached_and_checked(engine):
         engine.load_spec("[]")
 
 
+class CountingSpec:
+    """A stored version that counts reads of its serialized spec (a lazily loaded column in the app)."""
+
+    def __init__(self, version):
+        self.content_hash = version.content_hash
+        self._serialized = version.serialized
+        self.reads = 0
+
+    @property
+    def serialized(self) -> str:
+        self.reads += 1
+        return self._serialized
+
+
+def test_a_cached_version_is_not_read_again(engine, workflows_copy):
+    state = engine.dump_state(Referral(engine, round_trip=False).wf)
+    stored = CountingSpec(engine.current)
+    for _ in range(3):
+        engine.load(stored, state)
+    assert stored.reads == 0  # parsed when the engine started, cached by content hash
+    # Another process (a new engine) that has never seen the version reads it once.
+    _edit(workflows_copy / "threshold.dmn", '"R10:', '"R10 (edited):')
+    other = FrontDoorEngine(workflows_copy)
+    for _ in range(3):
+        workflow = other.load(stored, state)
+    assert stored.reads == 1
+    assert workflow.spec is other.spec_objects(stored)[0]
+
+
+def test_running_referrals_leave_the_shared_spec_unchanged():
+    """Every workflow on a version shares one set of spec objects, so running must never change them."""
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+    engine = FrontDoorEngine(WORKFLOWS)
+    registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+    spec, subprocess_specs = engine.spec_objects(engine.current)
+
+    def as_stored() -> dict:
+        return json.loads(
+            json.dumps(
+                {
+                    "spec": registry.convert(spec),
+                    "subprocess_specs": {k: registry.convert(v) for k, v in subprocess_specs.items()},
+                },
+                sort_keys=True,
+            )
+        )
+
+    stored = json.loads(engine.current.serialized)
+    assert as_stored() == {"spec": stored["spec"], "subprocess_specs": stored["subprocess_specs"]}
+    # Every kind of route: research skipped, escalation, the plan declined and revised.
+    skipped = Referral(engine, {"dash_level": "standard"})
+    skipped.do("triage", rag="green", significant_harm_suspected=False, research_needed=False)
+    skipped.do("threshold_decision", threshold_outcome="s17")
+    skipped.do("resolve_disagreement", threshold_outcome="nfa")
+    skipped.do("record_outcome")
+    plan = Referral(engine, {"police_protection_used": True})
+    plan.to_decision(rag="red", police=True)
+    plan.do("threshold_decision", threshold_outcome="immediate_protection")
+    plan.do("resolve_disagreement", threshold_outcome="s47")
+    plan.do("strategy_discussion", strategy_decision="joint_investigation")
+    for police in (False, True):
+        plan.do("protective_plan")
+        plan.do("police_confirm_plan", police_confirmed=police)
+        plan.do("health_confirm_plan", health_confirmed=True)
+    plan.do("close_plan")
+    assert engine.is_completed(skipped.wf) and engine.is_completed(plan.wf)
+    assert skipped.wf.spec is spec and plan.wf.spec is spec
+    assert as_stored() == {"spec": stored["spec"], "subprocess_specs": stored["subprocess_specs"]}
+
+
 def test_new_version_leaves_running_referrals_on_the_old_rules(engine, workflows_copy):
     old = engine.current
     # Partnership edit: amber now recommends early help.
