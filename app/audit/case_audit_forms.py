@@ -63,7 +63,7 @@ for _stage in AuditStage:
         CaseAuditForm,
         f"{_stage.value}_reason",
         text_area(
-            "Why did you give this grade?",
+            f"Why did you give {_noun} this grade?",
             f"Enter the reason for your grade for {_noun}",
             called="The reason",
             description="Say what was done well or what was missing, and its effect on the child.",
@@ -74,7 +74,7 @@ for _stage in AuditStage:
         CaseAuditForm,
         f"{_stage.value}_agency_kind",
         select_field(
-            "Which agency is the grade mainly about?",
+            f"Which agency is the grade for {_noun} mainly about?",
             AGENCY_KINDS,
             blank="Select an agency",
             message=f"Select the agency the grade for {_noun} is mainly about",

@@ -285,7 +285,7 @@ def _police_protection_facts(referral: Referral, now: datetime) -> list[Fact]:
         facts.append(Fact("Police protection ended", _when(n.pp_rescinded_at)))
     else:
         since = (
-            f" ({_hours(n.pp_started_at, now)} since it started; the power lasts at most 72 hours)"
+            f" ({_hours(n.pp_started_at, now)} since it started; the power lasts at most {POLICE_PROTECTION_HOURS} hours)"
             if n.pp_started_at
             else ""
         )

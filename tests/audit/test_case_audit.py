@@ -238,6 +238,72 @@ def test_a_sample_that_does_not_hold_the_case_is_refused(client, mash, auditor, 
     assert client.get(f"/audit/cases/{other.id}/audit?sample_id=999999").status_code == 403
 
 
+def facts_text(facts: list) -> dict[str, tuple[str, bool]]:
+    return {fact.label: (fact.value, fact.concern) for fact in facts}
+
+
+def test_facts_for_case_study_5_show_police_protection_never_rescinded_and_no_plan(start_journey):
+    now = utcnow().replace(microsecond=0)
+    journey = start_journey(
+        incident_type="police_protection",
+        dash_level=None,
+        occurred_at=now - timedelta(hours=80),
+        pp_started_at=now - timedelta(hours=79),
+        pp_place_of_safety="Emergency foster placement",
+        pp_local_authority_informed_at=now - timedelta(hours=78),
+        children=[
+            steps.child(
+                "Toddler Example",
+                (now - timedelta(days=2 * 365 + 60)).date(),
+                spoken_to=False,
+                not_spoken_to_reason="Aged two.",
+                voice=None,
+                voice_not_recorded_reason="Aged two.",
+            )
+        ],
+    )
+    journey.to_threshold(rag="red", harm=True)
+    journey.do("threshold_decision", steps.threshold("immediate_protection"))
+    journey.do("strategy_discussion", steps.strategy())
+    facts = case_audits.case_facts(journey.referral)
+    notification = facts_text(facts[AuditStage.NOTIFICATION])
+    assert notification["Police protection ended"][0].startswith(
+        "Time rescinded not recorded (79 hours since it started"
+    )
+    assert notification["Police protection ended"][1] is True
+    assert notification["Toddler Example (2): own words or views"] == ("Not recorded: Aged two.", True)
+    strategy = facts_text(facts[AuditStage.STRATEGY_DISCUSSION])
+    assert strategy["Police attended"] == ("D Sergeant, Detective sergeant", False)
+    assert facts_text(facts[AuditStage.PLAN])["Not reached"][1] is True  # s47 started and no plan
+    outcome = facts_text(facts[AuditStage.OUTCOME])
+    assert outcome["Long-term plan after police protection"] == ("No joint plan in force", True)
+    assert "After police protection" in " ".join(
+        case_audits.criteria_for(journey.referral)[AuditStage.OUTCOME]
+    )
+
+
+def test_facts_show_a_late_threshold_decision_and_a_missing_agency(start_journey):
+    journey = start_journey()
+    referral = journey.referral
+    referral.threshold_due_at = referral.received_at - timedelta(days=7)  # as if received a week earlier
+    journey.to_threshold(rag="red", harm=True)
+    journey.do("threshold_decision", steps.threshold("s47"))
+    journey.do(
+        "strategy_discussion",
+        steps.strategy(
+            attendees=steps.strategy()["attendees"][:2],
+            health_absence_reason="Health visitor on leave; not replaced.",
+        ),
+    )
+    facts = case_audits.case_facts(referral)
+    decided, concern = facts_text(facts[AuditStage.THRESHOLD])["Decided"]
+    assert "Late: " in decided and "working days after it was due" in decided and concern
+    assert facts_text(facts[AuditStage.STRATEGY_DISCUSSION])["Health attended"] == (
+        "No: Health visitor on leave; not replaced.",
+        True,
+    )
+
+
 # --- Who may do what ----------------------------------------------------------------
 
 
