@@ -11,9 +11,11 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache, cached_property
 from typing import Any
 
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import Select, bindparam, func, or_, select, tuple_
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from app.domain.working_days import icpc_due
 from app.extensions import db
@@ -36,6 +38,7 @@ from app.models import (
     StrategyDiscussion,
     ThresholdDecision,
     User,
+    WorkflowSpecVersion,
     record_audit_event,
 )
 from app.models.types import utcnow
@@ -89,7 +92,10 @@ def _record_step(
         agency_id=actor.agency_id if actor else None,
         answers=_json_safe(answers),
     )
-    referral.steps.append(record)
+    # Set from the record's side: appending to referral.steps would first load
+    # the whole timeline. The back-reference still adds it to a loaded list.
+    record.referral = referral
+    db.session.add(record)
     return record
 
 
@@ -255,7 +261,12 @@ class StepContext:
     actor: User
     referral: Referral
     data: dict
-    process_data: dict  # the workflow's data before this step
+    instance: Any  # the loaded workflow, before this step runs
+
+    @cached_property
+    def process_data(self) -> dict:
+        """The workflow's data before this step; worked out only for handlers that read it."""
+        return workflow.engine().data(self.instance)
 
 
 StepHandler = Callable[[StepContext], dict]
@@ -463,14 +474,39 @@ def _close_plan(ctx: StepContext) -> dict:
     return {}
 
 
-def lock_referral(referral_id: int) -> Referral | None:
-    """Load a referral for writing: a row lock on PostgreSQL (SQLite's writer lock is taken at BEGIN)."""
-    return db.session.scalar(
+@cache
+def _lock_statement() -> Select:
+    """Built once: constructing a select with loader options costs more than running it."""
+    return (
         select(Referral)
-        .where(Referral.id == referral_id)
+        .where(Referral.id == bindparam("referral_id"))
+        .options(
+            # Only the version's id and hash: the stored spec (~30 KB) is read only
+            # if the engine has not cached that version (see workflow._StoredVersion).
+            joinedload(Referral.spec_version, innerjoin=True).load_only(
+                WorkflowSpecVersion.id, WorkflowSpecVersion.content_hash
+            ),
+            # At most a few rows (parallel tasks), so joined into the same statement.
+            joinedload(Referral.ready_tasks),
+            # Who may see the referral; a separate statement, so rows do not multiply.
+            selectinload(Referral.agencies),
+            # Not needed to complete a task: loaded only if something reads them.
+            lazyload(Referral.children),
+            lazyload(Referral.notification),
+        )
         .with_for_update(of=Referral)
         .execution_options(populate_existing=True)
     )
+
+
+def lock_referral(referral_id: int) -> Referral | None:
+    """Load a referral for writing: a row lock on PostgreSQL (SQLite's writer lock is taken at BEGIN).
+
+    Loads what completing or assigning a task needs in two statements: the row
+    with its ready tasks and spec version hash, then its agencies.
+    """
+    result = db.session.execute(_lock_statement(), {"referral_id": referral_id})
+    return result.unique().scalar_one_or_none()
 
 
 def find_ready_task(referral: Referral, task_id: str) -> ReadyTask | None:
@@ -480,7 +516,12 @@ def find_ready_task(referral: Referral, task_id: str) -> ReadyTask | None:
 def complete_task(
     actor: User, referral: Referral, task_id: str, expected_version: int, data: dict
 ) -> StepRecord:
-    """Complete one ready task with validated answers; one flush, no commit."""
+    """Complete one ready task with validated answers; one flush, no commit.
+
+    Autoflush is off until that flush: otherwise each lazy load on the way
+    (a handler's collections, the plan) would write the changes made so far,
+    and the referral row would be updated several times in one step.
+    """
     if referral.version != expected_version:
         raise StaleSubmission()
     ready = find_ready_task(referral, task_id)
@@ -489,24 +530,24 @@ def complete_task(
     if ready.lane not in lanes_for(actor) or not referral.can_view(actor):
         raise NotAllowed()
     eng = workflow.engine()
-    instance = workflow.load(referral)
-    ctx = StepContext(actor, referral, {**data, "_step": ready.step}, eng.data(instance))
-    process_answers = STEP_HANDLERS[ready.step](ctx)
-    try:
-        eng.complete_task(instance, task_id, lane=ready.lane, data=process_answers)
-    except (TaskNotReady, WrongLane) as error:
-        raise StaleSubmission() from error
-    except InvalidData as error:
-        raise StepInvalid({"_": str(error)}) from error
-    except WorkflowError:
-        raise
-    workflow.save(referral, instance)
-    after = {t.step for t in referral.ready_tasks}
-    _after_step(referral, ready.step, after, eng.is_completed(instance))
-    referral.version += 1
-    # ctx.data, not data: a handler may fill in a default it applied (triage's research_needed).
-    answers = {k: v for k, v in ctx.data.items() if not k.startswith("_")}
-    record = _record_step(referral, actor, ready.step, ready.title, ready.lane, answers)
+    with db.session.no_autoflush:
+        instance = workflow.load(referral)
+        ctx = StepContext(actor, referral, {**data, "_step": ready.step}, instance)
+        process_answers = STEP_HANDLERS[ready.step](ctx)
+        try:
+            eng.complete_task(instance, task_id, lane=ready.lane, data=process_answers)
+        except (TaskNotReady, WrongLane) as error:
+            raise StaleSubmission() from error
+        except InvalidData as error:
+            raise StepInvalid({"_": str(error)}) from error
+        except WorkflowError:
+            raise
+        after = {t.bpmn_id for t in workflow.save(referral, instance)}
+        _after_step(referral, ready.step, after, eng.is_completed(instance))
+        referral.version += 1
+        # ctx.data, not data: a handler may fill in a default it applied (triage's research_needed).
+        answers = {k: v for k, v in ctx.data.items() if not k.startswith("_")}
+        record = _record_step(referral, actor, ready.step, ready.title, ready.lane, answers)
     db.session.flush()
     return record
 
@@ -515,8 +556,9 @@ def _after_step(referral: Referral, step_name: str, ready_steps: set[str], compl
     """Domain consequences of where the process went next."""
     if step_name == "threshold_decision" and referral.threshold_decision is not None:
         referral.threshold_decision.escalated = "resolve_disagreement" in ready_steps
-    plan = referral.plan
-    if plan is not None and plan.status is PlanStatus.DRAFT and "close_plan" in ready_steps:
+    # Only when the plan can have come into force: reading it loads the plans.
+    plan = referral.plan if "close_plan" in ready_steps else None
+    if plan is not None and plan.status is PlanStatus.DRAFT:
         plan.status = PlanStatus.IN_FORCE
         plan.in_force_at = utcnow()
     if completed:

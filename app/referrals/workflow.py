@@ -14,13 +14,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import load_only
 
 from app.domain.working_days import threshold_decision_due
 from app.extensions import db
 from app.models import ReadyTask, Referral, WorkflowSpecVersion
 from app.models.types import utcnow
-from app.workflow.engine import FrontDoorEngine, SpecVersion
+from app.workflow.engine import FrontDoorEngine
+from app.workflow.engine import ReadyTask as EngineReadyTask
 
 ENGINE_KEY = "front_door_engine"
 LONDON = ZoneInfo("Europe/London")
@@ -40,10 +42,16 @@ def engine() -> FrontDoorEngine:
 
 
 def current_spec_row() -> WorkflowSpecVersion:
-    """The stored row for the files on disk, created the first time they are used."""
+    """The stored row for the files on disk, created the first time they are used.
+
+    Only its id and hash are read: the engine already holds this version, and the
+    row's serialized spec and BPMN XML (tens of KB) are loaded only if used.
+    """
     spec = engine().current
     row = db.session.scalar(
-        select(WorkflowSpecVersion).where(WorkflowSpecVersion.content_hash == spec.content_hash)
+        select(WorkflowSpecVersion)
+        .where(WorkflowSpecVersion.content_hash == spec.content_hash)
+        .options(load_only(WorkflowSpecVersion.id, WorkflowSpecVersion.content_hash))
     )
     if row is None:
         row = WorkflowSpecVersion(
@@ -56,47 +64,94 @@ def current_spec_row() -> WorkflowSpecVersion:
     return row
 
 
-def _spec(referral: Referral) -> SpecVersion:
-    row = referral.spec_version
-    return SpecVersion(content_hash=row.content_hash, serialized=row.serialized)
+class _StoredVersion:
+    """A referral's spec version as the engine needs it, read lazily from its row.
+
+    The engine asks for ``serialized`` only when it has not cached that version
+    yet, so with the row's big columns deferred (see services.lock_referral) a
+    request reads just the id and hash: the ~30 KB spec is fetched once per
+    version per process, not on every step.
+    """
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: WorkflowSpecVersion) -> None:
+        self._row = row
+
+    @property
+    def content_hash(self) -> str:
+        return self._row.content_hash
+
+    @property
+    def serialized(self) -> str:
+        return self._row.serialized
 
 
 def start(referral: Referral, start_data: dict[str, Any]) -> Any:
     row = current_spec_row()
-    workflow = engine().start(SpecVersion(row.content_hash, row.serialized), start_data)
+    workflow = engine().start(engine().current, start_data)  # the version the row stores
     referral.spec_version = row
     save(referral, workflow)
     return workflow
 
 
 def load(referral: Referral) -> Any:
-    return engine().load(_spec(referral), referral.workflow_state)
+    return engine().load(_StoredVersion(referral.spec_version), referral.workflow_state)
 
 
-def save(referral: Referral, workflow: Any) -> None:
-    """Write the state and refresh the copy of its ready tasks used by inboxes."""
+def save(referral: Referral, workflow: Any) -> list[EngineReadyTask]:
+    """Write the state and refresh the copy of its ready tasks used by inboxes.
+
+    Returns the ready tasks. Adds, changes and deletes rows but does not flush:
+    the caller flushes once, so the referral is updated in one statement.
+    """
     eng = engine()
     referral.workflow_state = eng.dump_state(workflow)
     referral.serializer_version = eng.serializer_version
     ready = eng.ready_tasks(workflow)
     referral.current_step = ", ".join(t.title for t in ready) or None
-    existing = {t.task_id: t for t in referral.ready_tasks} if referral.id else {}
-    keep = {t.id for t in ready}
-    stale = [task_id for task_id in existing if task_id not in keep]
+    if referral.id is None:  # a new referral: its rows are inserted with it
+        for task in ready:
+            referral.ready_tasks.append(ReadyTask(**_ready_row(referral, task)))
+        return ready
+    existing = {row.task_id: row for row in referral.ready_tasks}
+    keep = {task.id for task in ready}
+    stale = [row for task_id, row in existing.items() if task_id not in keep]
+    new = [
+        _ready_row(referral, task) | {"referral_id": referral.id} for task in ready if task.id not in existing
+    ]
+    if not stale and not new:
+        return ready
+    # One statement each, run now, rather than one per row at the flush. They are
+    # Core statements, so nothing autoflushes: the referral's own changes are
+    # written in the caller's one flush.
+    table = ReadyTask.__table__
     if stale:
-        db.session.execute(delete(ReadyTask).where(ReadyTask.task_id.in_(stale)))
-        referral.ready_tasks[:] = [t for t in referral.ready_tasks if t.task_id not in stale]
-    for task in ready:
-        if task.id not in existing:
-            referral.ready_tasks.append(
-                ReadyTask(
-                    task_id=task.id,
-                    step=task.bpmn_id,
-                    title=task.title,
-                    lane=task.lane,
-                    due_at=due_at(referral, task.bpmn_id),
-                )
+        # Task ids are unique only within a referral.
+        db.session.execute(
+            delete(table).where(
+                table.c.referral_id == referral.id, table.c.task_id.in_(sorted(row.task_id for row in stale))
             )
+        )
+    if new:
+        db.session.execute(insert(table), new)
+    # The loaded list no longer matches the table: it is read again if used. The
+    # deleted rows leave the session, keeping the values already loaded (a route
+    # may still show the completed task's title after the commit).
+    db.session.expire(referral, ["ready_tasks"])
+    for row in stale:
+        db.session.expunge(row)
+    return ready
+
+
+def _ready_row(referral: Referral, task: EngineReadyTask) -> dict[str, Any]:
+    return {
+        "task_id": task.id,
+        "step": task.bpmn_id,
+        "title": task.title,
+        "lane": task.lane,
+        "due_at": due_at(referral, task.bpmn_id),
+    }
 
 
 BEFORE_THRESHOLD = frozenset(
@@ -121,8 +176,8 @@ def due_at(referral: Referral, step: str) -> datetime:
     """
     if step in BEFORE_THRESHOLD:
         return referral.threshold_due_at
-    plan = referral.plan
-    if step == "close_plan" and plan is not None:
+    plan = referral.plan if step == "close_plan" else None  # only then: it loads the plans
+    if plan is not None:
         return datetime.combine(plan.review_date, time(17, 0), tzinfo=LONDON).astimezone(UTC)
     return one_working_day_from(utcnow())
 

@@ -171,6 +171,44 @@ def test_no_s47_after_strategy_discussion_records_outcome(start_journey):
     assert set(journey.ready()) == {"record_outcome"}
 
 
+def test_a_step_is_a_few_statements_with_one_update_of_the_referral(start_journey, mash):
+    """What a route does (lock, complete), as SQL: bounded, and nothing loaded that a step does not need."""
+    from sqlalchemy import event
+
+    journey = start_journey()
+    journey.do("triage", steps.triage())
+    referral_id, actor = journey.referral.id, mash["police"]
+    task_id = journey.ready()["police_research"]
+    db.session.expire_all()  # as in a new request
+    assert actor.roles and actor.agency_id  # the signed-in user is loaded before the route runs
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if not statement.startswith(("SAVEPOINT", "RELEASE")):
+            statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        referral = services.lock_referral(referral_id)
+        services.complete_task(actor, referral, task_id, referral.version, steps.research())
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    # Lock with ready tasks and spec hash, agencies, delete the done task, update, add the record.
+    assert len(statements) <= 5, "\n".join(statements)
+    assert sum(s.startswith("UPDATE referrals") for s in statements) == 1
+    # Task ids are unique only within a referral, so the delete names the referral.
+    deletes = [s for s in statements if s.startswith("DELETE")]
+    assert deletes and all(
+        s.startswith("DELETE FROM ready_tasks WHERE ready_tasks.referral_id = ") for s in deletes
+    )
+    for table in ("step_records", "children", "notifications", "protective_plans"):
+        assert not any(s.startswith("SELECT") and f"FROM {table}" in s for s in statements), table
+    assert not any("serialized" in s for s in statements)  # the engine has this version cached
+    db.session.commit()
+    assert set(journey.ready()) == {"health_research", "social_care_research"}
+    assert [s.step for s in journey.referral.steps][-1] == "police_research"
+
+
 def test_stale_and_duplicate_submissions_are_refused_and_change_nothing(start_journey):
     journey = start_journey()
     referral = journey.referral
