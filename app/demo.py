@@ -54,6 +54,13 @@ DEMO_USERS: list[tuple[str, str, str, str, tuple[RoleName, ...]]] = [
         (RoleName.MASH_MANAGER,),
     ),
     (
+        "auditor@northshire.example",
+        "Ali Demo-Auditor",
+        "Quality assurance auditor (read-only)",
+        "Northshire Children's Services",
+        (RoleName.AUDITOR,),
+    ),
+    (
         "admin@northshire.example",
         "Ash Demo-Admin",
         "System administrator",

@@ -15,7 +15,8 @@ EXPECTED_NAVIGATION = {
     "police@northshire.example": (set(), {"Users", "Agencies", "Audit"}),
     "social.worker@northshire.example": (set(), {"Users", "Agencies", "Audit"}),
     "health@northshire.example": (set(), {"Users", "Agencies", "Audit"}),
-    "manager@northshire.example": (set(), {"Users", "Agencies"}),
+    "manager@northshire.example": ({"Audit", "Tasks"}, {"Users", "Agencies"}),
+    "auditor@northshire.example": ({"Audit", "Referrals"}, {"Tasks", "Users", "Agencies"}),
 }
 
 
