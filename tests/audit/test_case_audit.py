@@ -13,7 +13,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from app.audit import case_audits
-from app.audit.scope import AuditScope, london_today
+from app.audit.scope import AuditScope, london_today, start_of_london_day
 from app.extensions import db
 from app.models import (
     AuditEvent,
@@ -504,7 +504,8 @@ def known_audits(mash, auditor, make_user, start_journey, case_study_6):
         [(g, police), (g, social), (g, social), (ri, health), (g, social), (g, social)],
     )
     old = record(auditor, second, [(g, police)] * 6)
-    old.audited_at = utcnow() - timedelta(days=500)
+    # Midday, London time, 500 days ago: the same London date whatever the hour the test runs.
+    old.audited_at = start_of_london_day(london_today() - timedelta(days=500)) + timedelta(hours=12)
     other_agency = make_user(RoleName.AUDITOR, agency=mash["outsider"].agency)
     theirs = services.create_referral(mash["outsider"], steps.notification())
     db.session.commit()
