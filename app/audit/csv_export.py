@@ -48,7 +48,7 @@ def uk_csv_date(value: date | datetime | None) -> str:
     A datetime should already be in London time (see app.audit.scope.LONDON)."""
     if value is None:
         return ""
-    return value.strftime("%d/%m/%Y")
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
 def csv_lines(headings: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
