@@ -109,6 +109,59 @@ def load_demo() -> None:
     click.echo("Demo data: " + ", ".join(f"{n} {what} created" for what, n in created.items()))
 
 
+def _referral_count(value: str, most: int) -> int:
+    digits = value.strip().replace(",", "").replace("_", "")
+    if not digits.lstrip("-").isdigit():
+        _fail(f"--referrals must be a whole number, like --referrals 1000 (you gave {value!r}).")
+    count = int(digits)
+    if count < 1:
+        _fail(f"--referrals must be at least 1 (you gave {count}).")
+    if count > most:
+        _fail(
+            f"--referrals can be at most {most:,} at a time (you gave {count:,}). Run the command again to add more."
+        )
+    return count
+
+
+@demo_cli.command("generate")
+@click.option(
+    "--referrals",
+    "count",
+    required=True,
+    metavar="N",
+    help="How many fictional referrals to add (1 to 1,000,000).",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same cases.")
+def generate_demo(count: str, seed: int) -> None:
+    """Add N fictional referrals over the last 12 months, with known audit gaps planted (refused in production)."""
+    if not current_app.config["DEMO_DATA_ALLOWED"]:
+        _fail("Demo data is refused in the production configuration.")
+    from time import monotonic
+
+    from app.audit.generate import GAP_SLUGS, MAX_REFERRALS, generate, plants_per_gap
+
+    n = _referral_count(count, MAX_REFERRALS)
+    started = monotonic()
+    planted = generate(n, seed=seed)
+    db.session.commit()
+    click.echo(
+        f"Generated {n:,} fictional referrals (seed {seed}) in {monotonic() - started:.1f} s: "
+        "Northshire and Southvale, received over the last 12 months."
+    )
+    click.echo(
+        "Cases planted in each gap of docs/audit-rules.md (every other generated case is gap-free now):"
+    )
+    for number, slug in enumerate(GAP_SLUGS, start=1):
+        click.echo(f"  {number:>2}  {slug:<36} {len(planted[slug]):>7,}")
+    click.echo(
+        f"That is {max(plants_per_gap(n))} per gap (n // 40, at least 1); a police-protection case can also be "
+        "in gap 1 or 2, as the rules overlap there."
+        if n >= 2 * len(GAP_SLUGS)
+        else f"With fewer than {2 * len(GAP_SLUGS)} referrals only the first {n // 2} gaps get a case, "
+        "so that at least half stay gap-free."
+    )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(agencies_cli)
