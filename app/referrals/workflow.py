@@ -9,12 +9,13 @@ state and the records a step writes commit in one transaction.
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Delete, Insert, bindparam, delete, insert, select
 from sqlalchemy.orm import load_only
 
 from app.domain.working_days import threshold_decision_due
@@ -125,16 +126,13 @@ def save(referral: Referral, workflow: Any) -> list[EngineReadyTask]:
     # One statement each, run now, rather than one per row at the flush. They are
     # Core statements, so nothing autoflushes: the referral's own changes are
     # written in the caller's one flush.
-    table = ReadyTask.__table__
+    delete_stale, insert_new = _ready_task_statements()
     if stale:
-        # Task ids are unique only within a referral.
         db.session.execute(
-            delete(table).where(
-                table.c.referral_id == referral.id, table.c.task_id.in_(sorted(row.task_id for row in stale))
-            )
+            delete_stale, {"referral_id": referral.id, "task_ids": [row.task_id for row in stale]}
         )
     if new:
-        db.session.execute(insert(table), new)
+        db.session.execute(insert_new, new)
     # The loaded list no longer matches the table: it is read again if used. The
     # deleted rows leave the session, keeping the values already loaded (a route
     # may still show the completed task's title after the commit).
@@ -142,6 +140,18 @@ def save(referral: Referral, workflow: Any) -> list[EngineReadyTask]:
     for row in stale:
         db.session.expunge(row)
     return ready
+
+
+@cache
+def _ready_task_statements() -> tuple[Delete, Insert]:
+    """Built once (building a statement costs more than running it here)."""
+    table = ReadyTask.__table__
+    # Task ids are unique only within a referral, so the delete names the referral.
+    delete_stale = delete(table).where(
+        table.c.referral_id == bindparam("referral_id"),
+        table.c.task_id.in_(bindparam("task_ids", expanding=True)),
+    )
+    return delete_stale, insert(table)
 
 
 def _ready_row(referral: Referral, task: EngineReadyTask) -> dict[str, Any]:
