@@ -154,7 +154,7 @@ def generate_demo(count: str, seed: int) -> None:
     for number, slug in enumerate(GAP_SLUGS, start=1):
         click.echo(f"  {number:>2}  {slug:<36} {len(planted[slug]):>7,}")
     click.echo(
-        f"That is {max(plants_per_gap(n))} per gap (n // 40, at least 1); a police-protection case can also be "
+        f"That is {max(plants_per_gap(n)):,} per gap (n // 40, at least 1); a police-protection case can also be "
         "in gap 1 or 2, as the rules overlap there."
         if n >= 2 * len(GAP_SLUGS)
         else f"With fewer than {2 * len(GAP_SLUGS)} referrals only the first {n // 2} gaps get a case, "

@@ -1570,6 +1570,19 @@ class _Case:
             "children": [{k: _iso(v) for k, v in c.items()} for c in self.children],
             "prior_notifications_12m": 0,
         }
+        rescinded = self.notification["pp_rescinded_at"]
+        if rescinded is not None and rescinded > self.received:
+            # Police protection ended after the notification: recorded later, as app/referrals/recording.py does.
+            notification_answers["pp_rescinded_at"] = None
+            at = max(rescinded, min(rescinded + timedelta(hours=rng.uniform(0.2, 12)), self.now))
+            self._step(
+                "police_protection_ended",
+                "Police protection ended",
+                "Police",
+                self._person(RoleName.POLICE),
+                at.replace(microsecond=0),
+                {"rescinded_at": rescinded.isoformat()},
+            )
         self._step(
             "notification_received",
             "Police notification submitted" if police else "Contact recorded",
@@ -1864,7 +1877,7 @@ class _Case:
             return
         start = _london_day(row["held_at"])
         target = row["icpc_target_date"]
-        recorder = self._person(RoleName.SOCIAL_CARE).id
+        recorder = self._person(RoleName.SOCIAL_CARE)
         not_needed = rng.random() < 0.08
         day = add_working_days(start, _randint(rng, 3, 12) if not_needed else _randint(rng, 6, 15))
         if day > self.today:
@@ -1878,9 +1891,20 @@ class _Case:
             row["icpc_not_required_reason"] = (
                 "Enquiries did not substantiate the concerns; no conference needed."
             )
+            answers = {"not_required_reason": row["icpc_not_required_reason"]}
         else:
             row["icpc_held_on"] = day
-        row.update(icpc_recorded_by_id=recorder, icpc_recorded_at=at)
+            answers = {"held_on": day.isoformat()}
+        row.update(icpc_recorded_by_id=recorder.id, icpc_recorded_at=at)
+        # As app/referrals/recording.py writes it.
+        self._step(
+            "conference_recorded",
+            "Initial child protection conference recorded",
+            "Social care",
+            recorder,
+            at,
+            answers,
+        )
 
     def _plan(self, agreed: datetime) -> tuple[dict, list[dict]]:
         rng = self.rng
