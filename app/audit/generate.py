@@ -621,7 +621,12 @@ def _with(route: Route, **changes) -> Route:
 
 
 def _clean(rng: random.Random) -> tuple[Route, str, tuple[float, float], dict]:
-    """A gap-free case, by weighted shape (a realistic mix for a MASH)."""
+    """A gap-free case, by weighted shape.
+
+    Roughly a MASH's mix: a third no further action, a quarter child in need, an
+    eighth early help, about one in eight reaching a strategy discussion; a few
+    received in the last hours and not yet decided.
+    """
     kind = rng.choices(
         [
             "triage",
@@ -642,7 +647,7 @@ def _clean(rng: random.Random) -> tuple[Route, str, tuple[float, float], dict]:
             "escalated_s47",
             "pp",
         ],
-        [1.2, 1.2, 1.0, 0.6, 20, 6, 6, 0.4, 10, 20, 4, 6, 5, 11, 1.5, 1, 1.5],
+        [1.2, 1.2, 1.0, 0.6, 24, 7, 7, 0.4, 12, 22, 4, 3, 2.5, 5, 0.8, 0.5, 1],
     )[0]
     if kind in ("triage", "research", "decision"):
         if rng.random() < 0.06:
