@@ -59,7 +59,7 @@ def build_dashboard(scope: AuditScope) -> Dashboard:
     any_gap: set[int] = set()
     figures = []
     for gap in GAPS:
-        rows: list[GapRow] = gap.query(scope)
+        rows: list[GapRow] = gap.query(scope, brief=True)
         cases: dict[int, GapRow] = {}
         owners: dict[str, set[int]] = {o: set() for o in OWNERS}
         for row in rows:

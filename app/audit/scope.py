@@ -79,12 +79,12 @@ class AuditScope:
     def with_period(self, start: date, end: date) -> AuditScope:
         return replace(self, period_start=start, period_end=end)
 
-    def conditions(self) -> list:
-        """WHERE conditions on Referral for this scope."""
+    def conditions(self, include_agency: bool = True) -> list:
+        """WHERE conditions on Referral for this scope (without the agency's, for callers that join it)."""
         conditions = [Referral.received_at >= self.received_from, Referral.received_at < self.received_before]
         if self.area:
             conditions.append(Referral.local_authority_area == self.area)
-        if self.agency_id is not None:
+        if include_agency and self.agency_id is not None:
             conditions.append(
                 Referral.id.in_(
                     select(referral_agencies.c.referral_id).where(
