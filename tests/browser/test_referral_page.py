@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from app.demo import load_demo_data
@@ -30,3 +31,18 @@ def test_diagram_highlights_the_current_step_without_outside_requests(app_page, 
     expect(highlighted).to_have_count(1)
     expect(page.locator("#diagram .app-diagram__current")).to_have_count(1)
     # The app_page fixture fails the test if anything outside the app was requested.
+
+
+def test_referral_page_has_no_accessibility_violations(app_page, live_server, committed_db):
+    load_demo_data()
+    officer = User.by_email("police@northshire.example")
+    referral = services.create_referral(officer, steps.notification())
+    referral_id = referral.id
+    db.session.commit()
+    db.session.remove()
+    page = app_page
+    sign_in(page, live_server, "social.worker@northshire.example")
+    page.goto(f"{live_server}/referrals/{referral_id}")
+    expect(page.locator("#diagram")).to_have_attribute("data-ready", "true")
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
