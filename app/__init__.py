@@ -81,7 +81,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp, url_prefix="/audit")
 
 
-
 def register_errorhandlers(app: Flask) -> None:
     from app import errors
 

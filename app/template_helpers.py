@@ -94,7 +94,11 @@ def current_lanes() -> set[str]:
 def referral_source_label(code: str) -> str:
     from app.domain.cin_codes import is_valid, label
 
-    return f"{label('referral_source', code).capitalize()} ({code})" if is_valid("referral_source", code) else code
+    return (
+        f"{label('referral_source', code).capitalize()} ({code})"
+        if is_valid("referral_source", code)
+        else code
+    )
 
 
 def init_app(app: Flask) -> None:

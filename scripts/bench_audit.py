@@ -35,10 +35,14 @@ def main(repeats: int) -> None:
         referrals = db.session.scalar(select(func.count(Referral.id)))
         dialect = db.engine.dialect.name
     client = app.test_client()
-    response = client.post("/sign-in", data={"email": "manager@northshire.example", "password": DEMO_PASSWORD})
+    response = client.post(
+        "/sign-in", data={"email": "manager@northshire.example", "password": DEMO_PASSWORD}
+    )
     if response.status_code != 302:
         sys.exit("Could not sign in as the demo manager: load the demo data first (flask demo generate).")
-    pages = [("dashboard", "/audit/")] + [(f"list {g.number} ({g.slug})", f"/audit/gaps/{g.slug}") for g in GAPS]
+    pages = [("dashboard", "/audit/")] + [
+        (f"list {g.number} ({g.slug})", f"/audit/gaps/{g.slug}") for g in GAPS
+    ]
     print(f"{dialect}: {referrals} referrals; each page {repeats} times after a warm-up")
     worst_overall = 0.0
     for name, url in pages:

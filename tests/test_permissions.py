@@ -27,7 +27,14 @@ def test_public_endpoints_are_only_the_expected_ones(app):
     public = sorted(
         e for e, v in app.view_functions.items() if getattr(v, "access_declaration", "") == "public"
     )
-    assert public == ["api.openapi", "auth.sign_in", "main.accessibility", "main.healthz", "main.index", "main.privacy"]
+    assert public == [
+        "api.openapi",
+        "auth.sign_in",
+        "main.accessibility",
+        "main.healthz",
+        "main.index",
+        "main.privacy",
+    ]
 
 
 def test_every_role_has_permissions_and_every_lane_a_role():

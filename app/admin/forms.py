@@ -101,6 +101,9 @@ class ApiTokenForm(BaseForm):
         "Token name",
         description="Say which system will use it, for example ‘Northshire Police records system’.",
         widget=GovTextInput(),
-        validators=[DataRequired("Enter a name for the token, such as the system that will use it"), Length(max=120, message="Token name must be 120 characters or fewer")],
+        validators=[
+            DataRequired("Enter a name for the token, such as the system that will use it"),
+            Length(max=120, message="Token name must be 120 characters or fewer"),
+        ],
     )
     submit = SubmitField("Issue token", widget=GovSubmitInput())

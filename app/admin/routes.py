@@ -164,8 +164,12 @@ def api_tokens(user_id: int):
         else:
             db.session.commit()
             form = ApiTokenForm(formdata=None)
-    tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).all()
-    return render_template("admin/tokens.html", user=user, tokens=tokens, form=form, new_token=new_token), 400 if form.errors else 200
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+    ).all()
+    return render_template(
+        "admin/tokens.html", user=user, tokens=tokens, form=form, new_token=new_token
+    ), 400 if form.errors else 200
 
 
 @bp.route("/users/<int:user_id>/tokens/<int:token_id>/revoke", methods=["POST"])

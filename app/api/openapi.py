@@ -54,7 +54,11 @@ ERROR = {
     "properties": {
         "error": {"type": "string"},
         "status": {"type": "integer"},
-        "errors": {"type": "object", "additionalProperties": {"type": "string"}, "description": "One message per field; dotted names for lists"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "One message per field; dotted names for lists",
+        },
     },
 }
 
@@ -100,16 +104,31 @@ def document() -> dict:
             "/notifications": {
                 "post": {
                     "summary": "Submit a police notification (police accounts) or a contact (social care and health accounts)",
-                    "requestBody": {"required": True, "content": {json: {"schema": {"oneOf": [
-                        {"$ref": "#/components/schemas/PoliceNotification"}, {"$ref": "#/components/schemas/Contact"}]}}}},
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            json: {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/PoliceNotification"},
+                                        {"$ref": "#/components/schemas/Contact"},
+                                    ]
+                                }
+                            }
+                        },
+                    },
                     "responses": responses("201", "The referral created"),
                 }
             },
-            "/tasks": {"get": {"summary": "Ready tasks this account may do", "responses": responses("200", "Tasks")}},
+            "/tasks": {
+                "get": {"summary": "Ready tasks this account may do", "responses": responses("200", "Tasks")}
+            },
             "/referrals/{referral_id}": {
                 "get": {
                     "summary": "A referral with its status, decisions, strategy discussion and plan",
-                    "parameters": [{"name": "referral_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                    "parameters": [
+                        {"name": "referral_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                    ],
                     "responses": responses("200", "The referral"),
                 }
             },
@@ -117,11 +136,26 @@ def document() -> dict:
                 "post": {
                     "summary": "Complete a task with the same validation as its form; send the referral's current `version`",
                     "parameters": [
-                        {"name": "referral_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                        {
+                            "name": "referral_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        },
                         {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string"}},
                     ],
-                    "requestBody": {"required": True, "content": {json: {"schema": {"oneOf": [
-                        {"$ref": f"#/components/schemas/{name}"} for name in task_schemas]}}}},
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            json: {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": f"#/components/schemas/{name}"} for name in task_schemas
+                                    ]
+                                }
+                            }
+                        },
+                    },
                     "responses": responses("200", "The referral after the step"),
                 }
             },

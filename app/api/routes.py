@@ -39,7 +39,9 @@ def authenticate():
     token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
     row = ApiToken.find_active(token) if token else None
     if row is None:
-        return jsonify(error="Send a valid API token in the Authorization header: 'Bearer <token>'.", status=401), 401
+        return jsonify(
+            error="Send a valid API token in the Authorization header: 'Bearer <token>'.", status=401
+        ), 401
     row.last_used_at = utcnow()
     g.api_token = row
     login_user(row.user)  # for this request only: the API sets no session cookie
@@ -144,26 +146,50 @@ def referral_document(referral: Referral) -> dict:
         "incident_type": referral.notification.incident_type.value,
         "rag": referral.rag,
         "version": referral.version,
-        "children": [{"full_name": c.full_name, "date_of_birth": _iso(c.date_of_birth)} for c in referral.children],
+        "children": [
+            {"full_name": c.full_name, "date_of_birth": _iso(c.date_of_birth)} for c in referral.children
+        ],
         "tasks": [_task_document(t) for t in referral.ready_tasks],
-        "threshold_decision": td and {
-            "recommended_outcome": td.recommended_outcome, "recommendation_rule": td.recommendation_rule,
-            "outcome": td.outcome, "rationale": td.rationale, "decided_at": _iso(td.decided_at),
-            "escalated": td.escalated, "final_outcome": td.final_outcome, "resolution": td.resolution,
+        "threshold_decision": td
+        and {
+            "recommended_outcome": td.recommended_outcome,
+            "recommendation_rule": td.recommendation_rule,
+            "outcome": td.outcome,
+            "rationale": td.rationale,
+            "decided_at": _iso(td.decided_at),
+            "escalated": td.escalated,
+            "final_outcome": td.final_outcome,
+            "resolution": td.resolution,
         },
-        "strategy_discussion": sd and {
-            "held_at": _iso(sd.held_at), "chair": sd.chair, "decision": sd.decision,
-            "attendees": [{"name": a.name, "agency_kind": a.agency_kind.value, "role": a.role} for a in sd.attendees],
+        "strategy_discussion": sd
+        and {
+            "held_at": _iso(sd.held_at),
+            "chair": sd.chair,
+            "decision": sd.decision,
+            "attendees": [
+                {"name": a.name, "agency_kind": a.agency_kind.value, "role": a.role} for a in sd.attendees
+            ],
             "absences": [{"agency_kind": a.agency_kind.value, "reason": a.reason} for a in sd.absences],
-            "criminal_investigation": sd.criminal_investigation, "icpc_required": sd.icpc_required,
+            "criminal_investigation": sd.criminal_investigation,
+            "icpc_required": sd.icpc_required,
             "icpc_target_date": _iso(sd.icpc_target_date),
         },
-        "protective_plan": plan and {
-            "status": plan.status.value, "summary": plan.summary, "review_date": _iso(plan.review_date),
-            "police_confirmed": plan.police_confirmed, "health_confirmed": plan.health_confirmed,
+        "protective_plan": plan
+        and {
+            "status": plan.status.value,
+            "summary": plan.summary,
+            "review_date": _iso(plan.review_date),
+            "police_confirmed": plan.police_confirmed,
+            "health_confirmed": plan.health_confirmed,
             "actions": [
-                {"id": a.id, "description": a.description, "owning_agency_kind": a.owning_agency_kind.value,
-                 "owner": a.owner, "due_date": _iso(a.due_date), "status": a.status.value}
+                {
+                    "id": a.id,
+                    "description": a.description,
+                    "owning_agency_kind": a.owning_agency_kind.value,
+                    "owner": a.owner,
+                    "due_date": _iso(a.due_date),
+                    "status": a.status.value,
+                }
                 for a in plan.actions
             ],
         },
@@ -172,8 +198,12 @@ def referral_document(referral: Referral) -> dict:
 
 def _task_document(task) -> dict:
     return {
-        "referral_id": task.referral_id, "task_id": task.task_id, "step": task.step, "title": task.title,
-        "lane": task.lane, "due_at": _iso(task.due_at),
+        "referral_id": task.referral_id,
+        "task_id": task.task_id,
+        "step": task.step,
+        "title": task.title,
+        "lane": task.lane,
+        "due_at": _iso(task.due_at),
     }
 
 

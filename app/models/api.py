@@ -39,7 +39,12 @@ class ApiToken(db.Model):
     def issue(cls, user: User, name: str, created_by: User | None) -> tuple[ApiToken, str]:
         """Return the new row and the token itself, which is shown once and never stored."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        row = cls(user=user, name=name, token_hash=hash_token(token), created_by_id=created_by.id if created_by else None)
+        row = cls(
+            user=user,
+            name=name,
+            token_hash=hash_token(token),
+            created_by_id=created_by.id if created_by else None,
+        )
         db.session.add(row)
         return row, token
 

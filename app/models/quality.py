@@ -46,7 +46,9 @@ class Grade(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"good": "Good", "requires_improvement": "Requires improvement", "inadequate": "Inadequate"}[self.value]
+        return {"good": "Good", "requires_improvement": "Requires improvement", "inadequate": "Inadequate"}[
+            self.value
+        ]
 
 
 class AuditSample(db.Model):
@@ -63,7 +65,9 @@ class AuditSample(db.Model):
     requested_size: Mapped[int] = mapped_column(Integer)
 
     drawn_by: Mapped[User] = relationship()
-    cases: Mapped[list[AuditSampleCase]] = relationship(back_populates="sample", order_by="AuditSampleCase.id", lazy="selectin")
+    cases: Mapped[list[AuditSampleCase]] = relationship(
+        back_populates="sample", order_by="AuditSampleCase.id", lazy="selectin"
+    )
 
 
 class AuditSampleCase(db.Model):
@@ -86,14 +90,18 @@ class CaseAudit(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
-    sample_id: Mapped[int | None] = mapped_column(ForeignKey("audit_samples.id", ondelete="SET NULL"), index=True)
+    sample_id: Mapped[int | None] = mapped_column(
+        ForeignKey("audit_samples.id", ondelete="SET NULL"), index=True
+    )
     auditor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     audited_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     summary: Mapped[str | None] = mapped_column(Text)
 
     referral: Mapped[Referral] = relationship()
     auditor: Mapped[User] = relationship()
-    grades: Mapped[list[CaseAuditGrade]] = relationship(back_populates="audit", order_by="CaseAuditGrade.id", lazy="selectin")
+    grades: Mapped[list[CaseAuditGrade]] = relationship(
+        back_populates="audit", order_by="CaseAuditGrade.id", lazy="selectin"
+    )
 
 
 class CaseAuditGrade(db.Model):

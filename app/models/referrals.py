@@ -111,7 +111,9 @@ class Referral(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
-    status: Mapped[ReferralStatus] = mapped_column(_enum(ReferralStatus, "referral_status"), default=ReferralStatus.OPEN, index=True)
+    status: Mapped[ReferralStatus] = mapped_column(
+        _enum(ReferralStatus, "referral_status"), default=ReferralStatus.OPEN, index=True
+    )
     referral_source: Mapped[str] = mapped_column(String(4))  # CIN census referral source code
     local_authority_area: Mapped[str | None] = mapped_column(String(120), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
@@ -131,13 +133,23 @@ class Referral(db.Model):
     spec_version: Mapped[WorkflowSpecVersion] = relationship(lazy="joined")
     created_by: Mapped[User | None] = relationship()
     agencies: Mapped[list[Agency]] = relationship(secondary=referral_agencies, lazy="selectin")
-    notification: Mapped[Notification] = relationship(back_populates="referral", uselist=False, lazy="selectin")
-    children: Mapped[list[Child]] = relationship(back_populates="referral", order_by="Child.id", lazy="selectin")
+    notification: Mapped[Notification] = relationship(
+        back_populates="referral", uselist=False, lazy="selectin"
+    )
+    children: Mapped[list[Child]] = relationship(
+        back_populates="referral", order_by="Child.id", lazy="selectin"
+    )
     steps: Mapped[list[StepRecord]] = relationship(back_populates="referral", order_by="StepRecord.id")
     ready_tasks: Mapped[list[ReadyTask]] = relationship(back_populates="referral", order_by="ReadyTask.id")
-    threshold_decisions: Mapped[list[ThresholdDecision]] = relationship(back_populates="referral", order_by="ThresholdDecision.id")
-    strategy_discussions: Mapped[list[StrategyDiscussion]] = relationship(back_populates="referral", order_by="StrategyDiscussion.id")
-    plans: Mapped[list[ProtectivePlan]] = relationship(back_populates="referral", order_by="ProtectivePlan.id")
+    threshold_decisions: Mapped[list[ThresholdDecision]] = relationship(
+        back_populates="referral", order_by="ThresholdDecision.id"
+    )
+    strategy_discussions: Mapped[list[StrategyDiscussion]] = relationship(
+        back_populates="referral", order_by="StrategyDiscussion.id"
+    )
+    plans: Mapped[list[ProtectivePlan]] = relationship(
+        back_populates="referral", order_by="ProtectivePlan.id"
+    )
 
     __table_args__ = (
         # Covers what the managers' audit reads from every referral in scope, so its
@@ -159,12 +171,18 @@ class Referral(db.Model):
         """Staff of an agency taking part in the referral, in a front-door role."""
         from app.permissions import Permission, user_can
 
-        return user_can(user, Permission.VIEW_REFERRALS) and any(a.id == user.agency_id for a in self.agencies)
+        return user_can(user, Permission.VIEW_REFERRALS) and any(
+            a.id == user.agency_id for a in self.agencies
+        )
 
     @classmethod
     def visible_to(cls, user: User):
         """A select() of the referrals `user` may see, for lists and searches."""
-        return select(cls).where(cls.id.in_(select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == user.agency_id)))
+        return select(cls).where(
+            cls.id.in_(
+                select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == user.agency_id)
+            )
+        )
 
     @property
     def plan(self) -> ProtectivePlan | None:
@@ -239,7 +257,9 @@ class Child(db.Model):
     __table_args__ = (
         # The child's voice and demeanour are recorded, or a reason is given.
         CheckConstraint("voice IS NOT NULL OR voice_not_recorded_reason IS NOT NULL", name="voice_or_reason"),
-        CheckConstraint("demeanour IS NOT NULL OR demeanour_not_recorded_reason IS NOT NULL", name="demeanour_or_reason"),
+        CheckConstraint(
+            "demeanour IS NOT NULL OR demeanour_not_recorded_reason IS NOT NULL", name="demeanour_or_reason"
+        ),
         CheckConstraint("spoken_to OR not_spoken_to_reason IS NOT NULL", name="spoken_to_or_reason"),
     )
 
@@ -340,8 +360,12 @@ class StrategyDiscussion(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     referral: Mapped[Referral] = relationship(back_populates="strategy_discussions")
-    attendees: Mapped[list[StrategyAttendee]] = relationship(back_populates="discussion", order_by="StrategyAttendee.id", lazy="selectin")
-    absences: Mapped[list[AgencyAbsence]] = relationship(back_populates="discussion", order_by="AgencyAbsence.id", lazy="selectin")
+    attendees: Mapped[list[StrategyAttendee]] = relationship(
+        back_populates="discussion", order_by="StrategyAttendee.id", lazy="selectin"
+    )
+    absences: Mapped[list[AgencyAbsence]] = relationship(
+        back_populates="discussion", order_by="AgencyAbsence.id", lazy="selectin"
+    )
 
     def agency_present(self, kind: AgencyKind) -> bool:
         return any(a.agency_kind == kind for a in self.attendees)
@@ -351,7 +375,9 @@ class StrategyAttendee(db.Model):
     __tablename__ = "strategy_attendees"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    discussion_id: Mapped[int] = mapped_column(ForeignKey("strategy_discussions.id", ondelete="CASCADE"), index=True)
+    discussion_id: Mapped[int] = mapped_column(
+        ForeignKey("strategy_discussions.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     agency_kind: Mapped[AgencyKind] = mapped_column(_enum(AgencyKind, "attendee_agency_kind"))
     agency_name: Mapped[str | None] = mapped_column(String(200))
@@ -366,7 +392,9 @@ class AgencyAbsence(db.Model):
     __tablename__ = "agency_absences"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    discussion_id: Mapped[int] = mapped_column(ForeignKey("strategy_discussions.id", ondelete="CASCADE"), index=True)
+    discussion_id: Mapped[int] = mapped_column(
+        ForeignKey("strategy_discussions.id", ondelete="CASCADE"), index=True
+    )
     agency_kind: Mapped[AgencyKind] = mapped_column(_enum(AgencyKind, "absent_agency_kind"))
     reason: Mapped[str] = mapped_column(Text)
 
@@ -380,7 +408,9 @@ class ProtectivePlan(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
-    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus, "plan_status"), default=PlanStatus.DRAFT, index=True)
+    status: Mapped[PlanStatus] = mapped_column(
+        _enum(PlanStatus, "plan_status"), default=PlanStatus.DRAFT, index=True
+    )
     summary: Mapped[str] = mapped_column(Text)
     review_date: Mapped[date] = mapped_column(Date)
     agreed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -392,7 +422,9 @@ class ProtectivePlan(db.Model):
     health_response: Mapped[str | None] = mapped_column(Text)
 
     referral: Mapped[Referral] = relationship(back_populates="plans")
-    actions: Mapped[list[PlanAction]] = relationship(back_populates="plan", order_by="PlanAction.id", lazy="selectin")
+    actions: Mapped[list[PlanAction]] = relationship(
+        back_populates="plan", order_by="PlanAction.id", lazy="selectin"
+    )
 
 
 class PlanAction(db.Model):
@@ -404,7 +436,9 @@ class PlanAction(db.Model):
     owning_agency_kind: Mapped[AgencyKind] = mapped_column(_enum(AgencyKind, "action_agency_kind"))
     owner: Mapped[str] = mapped_column(String(200))
     due_date: Mapped[date] = mapped_column(Date, index=True)
-    status: Mapped[ActionStatus] = mapped_column(_enum(ActionStatus, "action_status"), default=ActionStatus.NOT_STARTED)
+    status: Mapped[ActionStatus] = mapped_column(
+        _enum(ActionStatus, "action_status"), default=ActionStatus.NOT_STARTED
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     update_note: Mapped[str | None] = mapped_column(Text)
 

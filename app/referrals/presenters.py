@@ -64,7 +64,24 @@ def display_value(key: str, value: Any) -> str:
         parts = []
         for item in value:
             if isinstance(item, dict):
-                parts.append(", ".join(str(v) for k, v in item.items() if v not in (None, "") and k in {"full_name", "name", "role", "agency_kind", "description", "owner", "owning_agency_kind", "due_date"}))
+                parts.append(
+                    ", ".join(
+                        str(v)
+                        for k, v in item.items()
+                        if v not in (None, "")
+                        and k
+                        in {
+                            "full_name",
+                            "name",
+                            "role",
+                            "agency_kind",
+                            "description",
+                            "owner",
+                            "owning_agency_kind",
+                            "due_date",
+                        }
+                    )
+                )
             else:
                 parts.append(str(item))
         return "; ".join(parts)

@@ -36,7 +36,11 @@ def pick_up(referral_id: int, task_id: str):
         return redirect(url_for("tasks.inbox"))
     db.session.commit()
     flash("Task picked up. It now shows as yours.", "success")
-    return redirect(request.form.get("next") == "task" and url_for("tasks.task", referral_id=referral_id, task_id=task_id) or url_for("tasks.inbox"))
+    return redirect(
+        request.form.get("next") == "task"
+        and url_for("tasks.task", referral_id=referral_id, task_id=task_id)
+        or url_for("tasks.inbox")
+    )
 
 
 def _context(referral, ready) -> dict:
@@ -46,14 +50,22 @@ def _context(referral, ready) -> dict:
     if ready.step in {"threshold_decision", "resolve_disagreement"}:
         data = workflow.engine().data(workflow.load(referral))
         context["recommendation"] = {
-            "outcome": OUTCOME_LABELS.get(data.get("recommended_outcome"), data.get("recommended_outcome") or ""),
+            "outcome": OUTCOME_LABELS.get(
+                data.get("recommended_outcome"), data.get("recommended_outcome") or ""
+            ),
             "rule": data.get("recommendation_rule") or "",
         }
         context["history"] = []
     if ready.step == "resolve_disagreement" and decision is not None:
-        context["decision"] = {"outcome": OUTCOME_LABELS.get(decision.outcome, decision.outcome), "rationale": decision.rationale}
+        context["decision"] = {
+            "outcome": OUTCOME_LABELS.get(decision.outcome, decision.outcome),
+            "rationale": decision.rationale,
+        }
         context["disagreements"] = [
-            {"agency": step.agency.name if step.agency else step.lane, "reason": step.answers.get("disagreement_reason")}
+            {
+                "agency": step.agency.name if step.agency else step.lane,
+                "reason": step.answers.get("disagreement_reason"),
+            }
             for step in referral.steps
             if step.step.endswith("_research") and step.answers.get("disagrees")
         ]
@@ -95,4 +107,6 @@ def task(referral_id: int, task_id: str):
             flash(f"{ready.title}: saved.", "success")
             return redirect(url_for("referrals.show", referral_id=referral_id))
     status = 400 if form.errors else 200
-    return render_template(f"tasks/{ready.step}.html", form=form, referral=referral, task=ready, **_context(referral, ready)), status
+    return render_template(
+        f"tasks/{ready.step}.html", form=form, referral=referral, task=ready, **_context(referral, ready)
+    ), status

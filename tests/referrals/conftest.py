@@ -13,7 +13,9 @@ def mash(make_agency, make_user):
     """One MASH: police, social care and health agencies in one area, a user per role,
     and a police force from another area that must see nothing."""
     police = make_agency(name="Testshire Police", kind=AgencyKind.POLICE, area="Testshire")
-    social = make_agency(name="Testshire Children's Services", kind=AgencyKind.CHILDRENS_SOCIAL_CARE, area="Testshire")
+    social = make_agency(
+        name="Testshire Children's Services", kind=AgencyKind.CHILDRENS_SOCIAL_CARE, area="Testshire"
+    )
     health = make_agency(name="Testshire Health", kind=AgencyKind.HEALTH, area="Testshire")
     elsewhere = make_agency(name="Otherland Police", kind=AgencyKind.POLICE, area="Otherland")
     users = {

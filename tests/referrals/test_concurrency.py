@@ -21,7 +21,9 @@ pytestmark = pytest.mark.committing
 
 
 def test_two_concurrent_completions_of_one_task(app, committed_db, make_agency, make_user):
-    social = make_agency(name="Race Children's Services", kind=AgencyKind.CHILDRENS_SOCIAL_CARE, area="Raceshire")
+    social = make_agency(
+        name="Race Children's Services", kind=AgencyKind.CHILDRENS_SOCIAL_CARE, area="Raceshire"
+    )
     police = make_agency(name="Race Police", kind=AgencyKind.POLICE, area="Raceshire")
     officer = make_user(RoleName.POLICE, agency=police)
     workers = [make_user(RoleName.SOCIAL_CARE, agency=social) for _ in range(2)]
@@ -52,7 +54,10 @@ def test_two_concurrent_completions_of_one_task(app, committed_db, make_agency, 
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=attempt, args=(uid, rag)) for uid, rag in zip(worker_ids, ["red", "green"], strict=True)]
+    threads = [
+        threading.Thread(target=attempt, args=(uid, rag))
+        for uid, rag in zip(worker_ids, ["red", "green"], strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -61,9 +66,17 @@ def test_two_concurrent_completions_of_one_task(app, committed_db, make_agency, 
     assert sorted(results, key=len) == ["saved", services.STALE_MESSAGE]
     referral = db.session.get(Referral, referral_id)
     assert referral.version == version + 1
-    triage_records = db.session.scalar(select(func.count(StepRecord.id)).where(StepRecord.referral_id == referral_id, StepRecord.step == "triage"))
+    triage_records = db.session.scalar(
+        select(func.count(StepRecord.id)).where(
+            StepRecord.referral_id == referral_id, StepRecord.step == "triage"
+        )
+    )
     assert triage_records == 1
-    assert {t.step for t in referral.ready_tasks} == {"police_research", "health_research", "social_care_research"}
+    assert {t.step for t in referral.ready_tasks} == {
+        "police_research",
+        "health_research",
+        "social_care_research",
+    }
     # The workflow state and the records agree: the saved RAG is the winner's.
     winner_rag = next(s.answers["rag"] for s in referral.steps if s.step == "triage")
     assert referral.rag == winner_rag

@@ -21,7 +21,12 @@ def test_triage_over_http_then_a_second_submission_is_refused(client, start_jour
     url = f"/referrals/{referral.id}/tasks/{task_id}"
     form_page = client.get(url)
     assert form_page.status_code == 200 and "MASH triage" in page(form_page)
-    answers = {"version": str(referral.version), "rag": "red", "rag_reason": "Repeat incidents", "significant_harm_suspected": "yes"}
+    answers = {
+        "version": str(referral.version),
+        "rag": "red",
+        "rag_reason": "Repeat incidents",
+        "significant_harm_suspected": "yes",
+    }
     assert client.post(url, data=answers).status_code == 302
     again = client.post(url, data=answers)  # double click, or a colleague with the old page
     assert again.status_code == 409
@@ -53,7 +58,13 @@ def test_wrong_lane_wrong_agency_and_guessed_ids_get_403(client, start_journey, 
     assert client.post(url, data={"version": "1", "rag": "red"}).status_code == 403
     client.post("/sign-out")
     sign_in(client, mash["outsider"].email)  # another area's police
-    for path in (f"/referrals/{referral.id}", url, f"/referrals/{referral.id}/diagram.bpmn", "/referrals/999999", "/referrals/999999/tasks/x"):
+    for path in (
+        f"/referrals/{referral.id}",
+        url,
+        f"/referrals/{referral.id}/diagram.bpmn",
+        "/referrals/999999",
+        "/referrals/999999/tasks/x",
+    ):
         assert client.get(path).status_code == 403, path
     assert referral.reference not in page(client.get("/tasks"))
     assert referral.reference not in page(client.get("/referrals"))
@@ -89,6 +100,7 @@ def test_diagram_xml_is_the_referrals_version(client, start_journey, mash):
 
 # --- API -----------------------------------------------------------------------
 
+
 def token_for(user) -> dict:
     _, token = ApiToken.issue(user, "test system", None)
     db.session.commit()
@@ -115,12 +127,28 @@ def test_api_completes_a_task_with_the_forms_validation(client, start_journey, m
     bad = client.post(url, json={"version": journey.referral.version, "rag": "purple"}, headers=headers)
     assert bad.status_code == 422
     assert set(bad.get_json()["errors"]) >= {"rag", "rag_reason"}
-    good = client.post(url, json={"version": journey.referral.version, "rag": "red", "rag_reason": "Repeat", "significant_harm_suspected": True}, headers=headers)
+    good = client.post(
+        url,
+        json={
+            "version": journey.referral.version,
+            "rag": "red",
+            "rag_reason": "Repeat",
+            "significant_harm_suspected": True,
+        },
+        headers=headers,
+    )
     assert good.status_code == 200, good.get_json()
     document = good.get_json()
     assert document["rag"] == "red"
-    assert {t["step"] for t in document["tasks"]} == {"police_research", "health_research", "social_care_research"}
-    assert client.post(url, json={"version": document["version"], "rag": "red"}, headers=headers).status_code == 409
+    assert {t["step"] for t in document["tasks"]} == {
+        "police_research",
+        "health_research",
+        "social_care_research",
+    }
+    assert (
+        client.post(url, json={"version": document["version"], "rag": "red"}, headers=headers).status_code
+        == 409
+    )
 
 
 def test_api_refuses_wrong_lane_and_other_agencies(client, start_journey, mash):
@@ -136,7 +164,10 @@ def test_api_refuses_wrong_lane_and_other_agencies(client, start_journey, mash):
 def test_api_notification_with_an_adult_is_422_and_nothing_saved(client, mash):
     before = db.session.scalar(select(func.count(Referral.id)))
     payload = {
-        "incident_type": "neglect", "location": "Somewhere", "description": "Concern", "immediate_action": "Visited",
+        "incident_type": "neglect",
+        "location": "Somewhere",
+        "description": "Concern",
+        "immediate_action": "Visited",
         "children": [{"full_name": "Grown Up", "date_of_birth": "1990-01-01"}],
     }
     response = client.post("/api/v1/notifications", json=payload, headers=token_for(mash["police"]))
