@@ -43,6 +43,11 @@ FIELD_LABELS = {
     "confirmed": "Confirmed",
     "response": "Response",
     "review_date": "Review date",
+    "research_needed": "Checks by police, health and social care needed",
+    "research_not_needed_reason": "Why checks are not needed",
+    "held_on": "Conference held on",
+    "not_required_reason": "Why a conference is not required",
+    "rescinded_at": "Police protection ended",
 }
 HIDDEN = {"version", "csrf_token", "submit"}
 
