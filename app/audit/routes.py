@@ -97,7 +97,8 @@ def gap_list_csv(slug: str):
     gap = _gap_or_404(slug)
     scope, errors = scope_from_args(request.args, current_user)
     if errors:
-        abort(400, description="; ".join(errors.values()))
+        # Nothing is downloaded or recorded: the list page says what is wrong with the filter.
+        return gap_list(slug), 400
     owner = _owner_arg()
     rows = rows_for(slug, scope, owner)
     attach_children(rows)

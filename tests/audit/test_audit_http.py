@@ -123,3 +123,11 @@ def test_each_export_is_recorded_with_who_what_and_how_many_rows(client, mash, s
     assert event.actor_id == mash["manager"].id
     assert event.subject == "gap-list:strategy-discussion-no-plan"
     assert event.details["rows"] == 1 and "from" in event.details["filters"]
+
+
+def test_a_bad_filter_on_an_export_says_what_is_wrong_and_records_nothing(client, mash):
+    sign_in(client, mash["manager"].email)
+    response = client.get("/audit/gaps/overdue-actions.csv?from=2026-13-01")
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert "The start of the period must be a real date" in response.get_data(as_text=True)
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all() == []
