@@ -126,24 +126,10 @@ def _demo_child(name: str, dob: date, **details) -> dict:
 def _demo_cases() -> list[tuple[str, dict, list[tuple[str, Answers]]]]:
     """Fictional referrals after the patterns in the case studies (names invented): who submits
     each, what they submit, and the steps then completed on it."""
+    from app.referrals.services import INCIDENT_DETAIL_FIELDS
+
     now = datetime.now(UTC).replace(microsecond=0)
-    empty = {
-        k: None
-        for k in (
-            "dash_level",
-            "pp_started_at",
-            "pp_place_of_safety",
-            "pp_local_authority_informed_at",
-            "pp_rescinded_at",
-            "custody_arrived_at",
-            "custody_aa_requested_at",
-            "custody_aa_arrived_at",
-            "custody_healthcare_assessed",
-            "custody_accommodation_requested",
-            "custody_accommodation_refused",
-            "custody_refusal_escalated",
-        )
-    }
+    empty = dict.fromkeys(INCIDENT_DETAIL_FIELDS)
     school_disclosure = {
         **empty,
         "referral_source": "2A",

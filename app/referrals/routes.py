@@ -100,54 +100,79 @@ def _apply_service_errors(form, errors: dict[str, str]) -> None:
         target.errors = [*list(target.errors or []), message]
 
 
-@bp.route("/referrals/<int:referral_id>/conference", methods=["GET", "POST"])
-@requires(Permission.WORK_TASKS)
-def record_conference(referral_id: int):
-    """Social care records that the initial child protection conference was held, or is not required."""
-    _require_lane("Social care")
+def _record_after_steps(
+    referral_id: int,
+    *,
+    lane: str,
+    can_record,
+    not_now: str,
+    form,
+    record,
+    done: str,
+    template: str,
+    anchor: str | None = None,
+):
+    """One thing recorded on a referral outside its workflow steps, by a user in `lane`:
+    load and authorise, validate the form, call the service (`record(referral)`), commit once."""
+    _require_lane(lane)
     referral = load_visible_referral(referral_id, for_update=request.method == "POST")
-    if not recording.conference_can_be_recorded(referral):
-        flash("The conference outcome is already recorded, or no s47 enquiry was started.", "info")
-        return redirect(url_for("referrals.show", referral_id=referral.id, _anchor="decisions"))
-    form = ConferenceForm()
+    back = url_for("referrals.show", referral_id=referral.id, _anchor=anchor)
+    if not can_record(referral):
+        flash(not_now, "info")
+        return redirect(back)
     if form.validate_on_submit():
-        data = form.to_service_data()
         try:
-            recording.record_conference(
-                current_user, referral, data["held_on"], data["not_required_reason"], london_today()
-            )
+            record(referral)
         except services.StepInvalid as error:
             db.session.rollback()
             referral = load_visible_referral(referral_id)
             _apply_service_errors(form, error.errors)
         else:
             db.session.commit()
-            flash("Conference outcome recorded.", "success")
-            return redirect(url_for("referrals.show", referral_id=referral.id, _anchor="decisions"))
-    status = 400 if form.errors else 200
-    return render_template("referrals/conference.html", referral=referral, form=form), status
+            flash(done, "success")
+            return redirect(back)
+    return render_template(template, referral=referral, form=form), 400 if form.errors else 200
+
+
+@bp.route("/referrals/<int:referral_id>/conference", methods=["GET", "POST"])
+@requires(Permission.WORK_TASKS)
+def record_conference(referral_id: int):
+    """Social care records that the initial child protection conference was held, or is not required."""
+    form = ConferenceForm()
+
+    def record(referral):
+        data = form.to_service_data()
+        recording.record_conference(
+            current_user, referral, data["held_on"], data["not_required_reason"], london_today()
+        )
+
+    return _record_after_steps(
+        referral_id,
+        lane="Social care",
+        can_record=recording.conference_can_be_recorded,
+        not_now="The conference outcome is already recorded, or no s47 enquiry was started.",
+        form=form,
+        record=record,
+        done="Conference outcome recorded.",
+        template="referrals/conference.html",
+        anchor="decisions",
+    )
 
 
 @bp.route("/referrals/<int:referral_id>/police-protection-ended", methods=["GET", "POST"])
 @requires(Permission.WORK_TASKS)
 def record_police_protection_ended(referral_id: int):
     """Police record when police protection ended (the time the power was rescinded)."""
-    _require_lane("Police")
-    referral = load_visible_referral(referral_id, for_update=request.method == "POST")
-    if not recording.police_protection_end_can_be_recorded(referral):
-        flash("When police protection ended is already recorded, or it was not used.", "info")
-        return redirect(url_for("referrals.show", referral_id=referral.id))
     form = PoliceProtectionEndedForm()
-    if form.validate_on_submit():
-        try:
-            recording.record_police_protection_ended(current_user, referral, form.ended_at(), utcnow())
-        except services.StepInvalid as error:
-            db.session.rollback()
-            referral = load_visible_referral(referral_id)
-            _apply_service_errors(form, error.errors)
-        else:
-            db.session.commit()
-            flash("The end of police protection is recorded.", "success")
-            return redirect(url_for("referrals.show", referral_id=referral.id))
-    status = 400 if form.errors else 200
-    return render_template("referrals/police_protection_ended.html", referral=referral, form=form), status
+    return _record_after_steps(
+        referral_id,
+        lane="Police",
+        can_record=recording.police_protection_end_can_be_recorded,
+        not_now="When police protection ended is already recorded, or it was not used.",
+        form=form,
+        record=lambda referral: recording.record_police_protection_ended(
+            current_user, referral, form.ended_at(), utcnow()
+        ),
+        done="The end of police protection is recorded.",
+        template="referrals/police_protection_ended.html",
+    )

@@ -166,13 +166,8 @@ def check_children(children: list[dict], occurred_at: datetime) -> dict[str, str
     return errors
 
 
-NOTIFICATION_FIELDS = (
-    "occurred_at",
-    "location",
-    "description",
-    "immediate_action",
-    "referrer_name",
-    "referrer_organisation",
+# What only some incidents have: DASH risk, police protection, custody. Optional.
+INCIDENT_DETAIL_FIELDS = (
     "dash_level",
     "pp_started_at",
     "pp_place_of_safety",
@@ -185,6 +180,15 @@ NOTIFICATION_FIELDS = (
     "custody_accommodation_requested",
     "custody_accommodation_refused",
     "custody_refusal_escalated",
+)
+NOTIFICATION_FIELDS = (
+    "occurred_at",
+    "location",
+    "description",
+    "immediate_action",
+    "referrer_name",
+    "referrer_organisation",
+    *INCIDENT_DETAIL_FIELDS,
 )
 CHILD_FIELDS = (
     "full_name",
