@@ -165,6 +165,19 @@ class Referral(db.Model):
             "reference",
             "id",
         ),
+        # The same columns keyed by id, for looking referrals up from the records that
+        # point at them (decisions, discussions, actions) without reading the wide rows.
+        Index(
+            "ix_referrals_audit_by_id",
+            "id",
+            "received_at",
+            "local_authority_area",
+            "status",
+            "outcome",
+            "threshold_due_at",
+            "closed_at",
+            "reference",
+        ),
     )
 
     def can_view(self, user: User) -> bool:
