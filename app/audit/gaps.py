@@ -261,22 +261,25 @@ def strategy_discussion_no_plan(scope: AuditScope, brief: bool = False) -> list[
 
 
 def strategy_discussion_missing_agency(scope: AuditScope, brief: bool = False) -> list[GapRow]:
-    def present(kind: AgencyKind):
-        return func.sum(case((StrategyAttendee.agency_kind == kind, 1), else_=0))
-
     kinds = (AgencyKind.CHILDRENS_SOCIAL_CARE, AgencyKind.POLICE, AgencyKind.HEALTH)
-    query = (
-        _base(scope, StrategyDiscussion.id, StrategyDiscussion.held_at, *(present(k) for k in kinds))
-        .join(StrategyDiscussion, StrategyDiscussion.referral_id == Referral.id)
-        .outerjoin(StrategyAttendee, StrategyAttendee.discussion_id == StrategyDiscussion.id)
-        .group_by(
-            Referral.id,
-            Referral.reference,
-            Referral.received_at,
-            Referral.local_authority_area,
-            StrategyDiscussion.id,
+    # Which agencies attended each discussion, worked out once for all discussions.
+    attended = (
+        select(
+            StrategyAttendee.discussion_id,
+            *(
+                func.max(case((StrategyAttendee.agency_kind == k, 1), else_=0)).label(f"k{i}")
+                for i, k in enumerate(kinds)
+            ),
         )
-        .having(or_(*(func.coalesce(present(k), 0) == 0 for k in kinds)))
+        .group_by(StrategyAttendee.discussion_id)
+        .subquery()
+    )
+    flags = [func.coalesce(attended.c[f"k{i}"], 0) for i in range(len(kinds))]
+    query = (
+        _base(scope, StrategyDiscussion.id, StrategyDiscussion.held_at, *flags)
+        .join(StrategyDiscussion, StrategyDiscussion.referral_id == Referral.id)
+        .outerjoin(attended, attended.c.discussion_id == StrategyDiscussion.id)
+        .where(or_(*(flag == 0 for flag in flags)))
     )
     found = db.session.execute(query).all()
     reasons: dict[tuple[int, AgencyKind], str] = {}
