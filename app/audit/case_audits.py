@@ -42,10 +42,9 @@ from app.models.people import AgencyKind
 from app.models.referrals import referral_agencies
 from app.models.types import utcnow
 from app.referrals.presenters import OUTCOME_LABELS, STRATEGY_DECISION_LABELS
+from app.workflow.contract import S47_DECISIONS, S47_OUTCOMES
 
 MAX_SAMPLE_SIZE = 100
-S47_OUTCOMES = ("s47", "immediate_protection")
-S47_DECISIONS = ("single_agency_s47", "joint_investigation")
 RESEARCH_STEPS = (
     ("police_research", "Police"),
     ("health_research", "Health"),

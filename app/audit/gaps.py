@@ -41,10 +41,9 @@ from app.models import (
 )
 from app.models.people import AgencyKind
 from app.models.referrals import referral_agencies
+from app.workflow.contract import S47_DECISIONS, S47_OUTCOMES
 
-S47_OUTCOMES = ("s47", "immediate_protection")
 NOT_REFERRED_OUTCOMES = ("nfa", "early_help")
-S47_DECISIONS = ("single_agency_s47", "joint_investigation")
 RESEARCH_STEPS = ("police_research", "health_research", "social_care_research")
 POLICE_PROTECTION_HOURS = 72
 

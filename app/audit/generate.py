@@ -63,6 +63,7 @@ from app.models import (
 from app.models.people import Agency, AgencyKind, Role, RoleName, User
 from app.models.referrals import referral_agencies
 from app.models.types import utcnow
+from app.workflow.contract import S47_OUTCOMES
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -84,7 +85,6 @@ GAP_SLUGS: tuple[str, ...] = (
 BATCH_SIZE = 2_000
 MAX_REFERRALS = 1_000_000
 
-S47_OUTCOMES = frozenset({"s47", "immediate_protection"})
 CLOSED = "closed"
 CONFIRM_STEPS = ("police_confirm_plan", "health_confirm_plan")
 RESEARCH_STEPS = ("police_research", "health_research", "social_care_research")

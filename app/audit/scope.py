@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Referral
@@ -93,10 +93,6 @@ class AuditScope:
                 )
             )
         return conditions
-
-    def referral_ids(self) -> Select:
-        """A select of the ids of the referrals in scope (for IN subqueries)."""
-        return select(Referral.id).where(*self.conditions())
 
     def as_args(self) -> dict[str, str]:
         """The query-string form, for links that keep the same scope."""

@@ -11,8 +11,7 @@ from datetime import date, datetime
 from app.models import Referral, User
 from app.models.types import utcnow
 from app.referrals.services import StepInvalid, _record_step
-
-S47_DECISIONS = ("single_agency_s47", "joint_investigation")
+from app.workflow.contract import S47_DECISIONS
 
 
 def conference_can_be_recorded(referral: Referral) -> bool:

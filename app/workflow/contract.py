@@ -29,6 +29,10 @@ OUTCOMES: tuple[str, ...] = ("nfa", "early_help", "s17", "s47", "immediate_prote
 RAG_RATINGS: tuple[str, ...] = ("red", "amber", "green")
 DASH_LEVELS: tuple[str, ...] = ("standard", "medium", "high")
 STRATEGY_DECISIONS: tuple[str, ...] = ("no_s47", "single_agency_s47", "joint_investigation")
+#: Threshold outcomes that start with a strategy discussion.
+S47_OUTCOMES: tuple[str, ...] = ("s47", "immediate_protection")
+#: Strategy discussion decisions that start s47 enquiries.
+S47_DECISIONS: tuple[str, ...] = ("single_agency_s47", "joint_investigation")
 
 #: Written by the business rule task, never by a person.
 DECISION_OUTPUTS: tuple[str, ...] = ("recommended_outcome", "recommendation_rule")
