@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.audit.gaps import GAPS, OWNER_LABELS, Gap, GapRow, london_date
-from app.audit.scope import AuditScope
+from app.audit.facts import count_gaps
+from app.audit.gaps import GAPS, OWNER_LABELS, Gap
+from app.audit.scope import AuditScope, start_of_london_day
 
 OWNERS = ("social_care", "police", "health", "manager")
 
@@ -53,26 +54,16 @@ def months_in(start: date, end: date) -> list[Month]:
 
 
 def build_dashboard(scope: AuditScope) -> Dashboard:
+    """Count each gap's cases from the audit facts: one query, whatever the size of the database."""
     months = months_in(scope.period_start, scope.period_end)
-    month_index = {(m.first.year, m.first.month): i for i, m in enumerate(months)}
-    any_gap_months: list[set[int]] = [set() for _ in months]
-    any_gap: set[int] = set()
-    figures = []
-    for gap in GAPS:
-        rows: list[GapRow] = gap.query(scope, brief=True)
-        cases: dict[int, GapRow] = {}
-        owners: dict[str, set[int]] = {o: set() for o in OWNERS}
-        for row in rows:
-            cases.setdefault(row.referral_id, row)
-            for owner in row.owners:
-                owners.setdefault(owner, set()).add(row.referral_id)
-        by_month = [0] * len(months)
-        for referral_id, row in cases.items():
-            received = london_date(row.received_at)
-            index = month_index.get((received.year, received.month))
-            if index is not None:
-                by_month[index] += 1
-                any_gap_months[index].add(referral_id)
-        any_gap.update(cases)
-        figures.append(GapFigures(gap, len(cases), {o: len(ids) for o, ids in owners.items()}, by_month))
-    return Dashboard(scope, months, figures, [len(s) for s in any_gap_months], len(any_gap))
+    counts = count_gaps(scope, [start_of_london_day(m.last + timedelta(days=1)) for m in months])
+    figures = [
+        GapFigures(
+            gap,
+            sum(c.in_gap[i] for c in counts),
+            {o: sum(c.by_owner[i][o] for c in counts) for o in OWNERS},
+            [c.in_gap[i] for c in counts],
+        )
+        for i, gap in enumerate(GAPS)
+    ]
+    return Dashboard(scope, months, figures, [c.cases for c in counts], sum(c.cases for c in counts))

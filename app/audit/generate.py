@@ -44,6 +44,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from app.audit.facts import refresh as refresh_facts
 from app.domain.working_days import add_working_days, icpc_due, is_working_day, threshold_decision_due
 from app.extensions import db
 from app.models import (
@@ -1287,6 +1288,8 @@ class _Generator:
             (PlanAction.__table__, "actions"),
         ):
             writer.insert(table, rows[key])
+        # Bulk inserts pass the session by, so the batch's audit facts are worked out here.
+        refresh_facts(referral_ids)
 
 
 class _Writer:

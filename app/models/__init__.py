@@ -2,6 +2,7 @@
 
 from app.models.api import ApiToken
 from app.models.audit import AuditEvent, record_audit_event
+from app.models.audit_facts import AuditFacts
 from app.models.people import Agency, AgencyKind, Role, RoleName, User, user_roles
 from app.models.quality import AuditSample, AuditSampleCase, AuditStage, CaseAudit, CaseAuditGrade, Grade
 from app.models.referrals import (
@@ -24,6 +25,7 @@ from app.models.referrals import (
 )
 
 __all__ = [
+    "AuditFacts",
     "AuditSample",
     "AuditSampleCase",
     "AuditStage",

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload, lazyload
 
+from app.audit import facts as audit_facts
 from app.domain.working_days import icpc_due
 from app.extensions import db
 from app.models import (
@@ -512,7 +513,10 @@ def lock_referral(referral_id: int) -> Referral | None:
     ``can_view`` reads them.
     """
     result = db.session.execute(_lock_statement(), {"referral_id": referral_id})
-    return result.unique().scalar_one_or_none()
+    referral = result.unique().scalar_one_or_none()
+    if referral is not None:
+        audit_facts.note_locked(db.session(), referral_id)  # no second lock when its facts are written
+    return referral
 
 
 def find_ready_task(referral: Referral, task_id: str) -> ReadyTask | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from app.models import RoleName
+from tests.audit.dashboard_oracle import dashboard_agrees_with_lists  # noqa: F401 (autouse)
 from tests.referrals import conftest as referral_fixtures
 
 # The MASH and journey fixtures are shared with the referral tests.

@@ -18,6 +18,7 @@ from app.audit.generate import GAP_SLUGS, generate
 from app.audit.scope import AuditScope
 from app.extensions import db
 from app.models import Agency, Referral
+from tests.audit.dashboard_oracle import assert_dashboard_agrees_with_lists, figures_on_dashboard
 
 # Fixed moments with awkward calendars: the Tuesday after Easter Monday (two bank
 # holidays just gone, summer time), and a winter night between Christmas and New Year.
@@ -32,7 +33,9 @@ def test_the_gaps_are_the_eleven_documented():
 
 
 def _differences(planted: dict[str, set[int]], scope: AuditScope, only: set[int] | None = None) -> dict:
+    """What the lists and the dashboard say that differs from what was planted."""
     wrong = {}
+    on_dashboard = figures_on_dashboard(scope)
     for slug in GAP_SLUGS:
         expected = planted[slug] if only is None else planted[slug] & only
         found = case_ids(slug, scope)
@@ -40,6 +43,11 @@ def _differences(planted: dict[str, set[int]], scope: AuditScope, only: set[int]
             wrong[slug] = {
                 "listed, not planted": sorted(found - expected),
                 "planted, not listed": sorted(expected - found),
+            }
+        if on_dashboard[slug]["cases"] != len(expected):
+            wrong[f"{slug} on the dashboard"] = {
+                "counted": on_dashboard[slug]["cases"],
+                "planted": len(expected),
             }
     return wrong
 
@@ -53,6 +61,7 @@ def test_each_gap_lists_exactly_the_cases_planted_in_it(moment):
     assert _differences(planted, AuditScope.everything(now)) == {}
     # Everything was received in the last 12 months, so the default period agrees.
     assert _differences(planted, AuditScope.default(now)) == {}
+    assert_dashboard_agrees_with_lists(AuditScope.default(now))
 
 
 def test_an_area_and_an_agency_see_their_own_planted_cases():

@@ -5,6 +5,7 @@ import pytest
 from app.extensions import db
 from app.models import AgencyKind, RoleName
 from app.referrals import services
+from tests.audit.dashboard_oracle import dashboard_agrees_with_lists  # noqa: F401 (autouse)
 from tests.referrals import steps
 
 
