@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, case, delete, event, exists, func, insert, not_, or_, select
+from sqlalchemy import and_, bindparam, case, delete, event, exists, func, insert, not_, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -263,16 +263,38 @@ def _refresh_statements(dialect: str):
 
     The facts are written with one upsert: INSERT ... SELECT ... ON CONFLICT DO UPDATE.
     """
-    names, query = _facts_select()
-    table = AuditFacts.__table__
     ids = bindparam("ids", expanding=True)
     lock = select(Referral.id).where(Referral.id.in_(ids)).order_by(Referral.id).with_for_update()
+    return lock, _upsert(dialect, Referral.id.in_(ids))
+
+
+def _upsert(dialect: str, where):
+    """INSERT the facts of the referrals matching `where`, replacing any already there."""
+    names, query = _facts_select()
+    table = AuditFacts.__table__
     dialect_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    write = dialect_insert(table).from_select(names, query.where(Referral.id.in_(ids)))
-    write = write.on_conflict_do_update(
+    write = dialect_insert(table).from_select(names, query.where(where))
+    return write.on_conflict_do_update(
         index_elements=[table.c.referral_id], set_={name: write.excluded[name] for name in names[1:]}
     )
-    return lock, write
+
+
+def write_new_referrals(first_id: int, session: Session | None = None) -> None:
+    """Work out the facts of every referral from `first_id` on, in one statement (after a bulk load).
+
+    No lock: nobody else can see referrals not yet committed.
+    """
+    session = session or db.session()
+    dialect = session.get_bind().dialect.name
+    _no_jit(session, dialect)
+    session.execute(_upsert(dialect, Referral.id >= first_id))
+
+
+def _no_jit(session: Session, dialect: str) -> None:
+    """PostgreSQL would compile the facts query for 100,000 rows to machine code first,
+    which takes longer than running it: not for this transaction."""
+    if dialect == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
 
 
 LOCKED = "referrals_locked"
@@ -313,6 +335,7 @@ def refresh(referral_ids: Iterable[int], session: Session | None = None) -> None
 def rebuild_all(session: Session | None = None) -> None:
     """Work out every referral's facts again (after a bulk load, or to check them)."""
     session = session or db.session()
+    _no_jit(session, session.get_bind().dialect.name)
     session.execute(delete(AuditFacts.__table__))
     session.execute(insert(AuditFacts.__table__).from_select(*_facts_select()))
 

@@ -43,8 +43,9 @@ from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy import text as sql
 
-from app.audit.facts import refresh as refresh_facts
+from app.audit.facts import write_new_referrals
 from app.domain.working_days import add_working_days, icpc_due, is_working_day, threshold_decision_due
 from app.extensions import db
 from app.models import (
@@ -1171,6 +1172,7 @@ class _Generator:
         self.areas = ensure_areas()
         self.references = set(db.session.scalars(select(Referral.reference)))
         self.planted: dict[str, set[int]] = {slug: set() for slug in GAP_SLUGS}
+        self.first_referral_id: int | None = None
 
     # -- pass 1: what each case is
     def plan(self) -> list[Plan]:
@@ -1217,12 +1219,19 @@ class _Generator:
         for start in range(0, len(plans), BATCH_SIZE):
             self._batch(plans[start : start + BATCH_SIZE], templates)
         db.session.flush()
+        # The bulk inserts passed the session by, so the audit facts are worked out
+        # here, once for every generated referral, with fresh planner statistics:
+        # the tables have just grown from nothing.
+        db.session.execute(sql("ANALYZE"))
+        write_new_referrals(self.first_referral_id)
         return self.planted
 
     def _batch(self, plans: list[Plan], templates: dict[Route, Template]) -> None:
         writer = self.writer
         cases = [_Case(self, plan, templates[plan.route]) for plan in plans]
         referral_ids = writer.reserve_ids(Referral.__table__, len(cases))
+        if self.first_referral_id is None:
+            self.first_referral_id = referral_ids[0]
         rows: dict[str, list[dict]] = {
             name: []
             for name in (
@@ -1288,8 +1297,6 @@ class _Generator:
             (PlanAction.__table__, "actions"),
         ):
             writer.insert(table, rows[key])
-        # Bulk inserts pass the session by, so the batch's audit facts are worked out here.
-        refresh_facts(referral_ids)
 
 
 class _Writer:

@@ -83,3 +83,33 @@ def test_refreshing_again_changes_nothing(start_journey):
     refresh([referral_id, referral_id])
     assert db.session.execute(select(AuditFacts.__table__)).all() == before
     assert len(before) == 1 and before[0].referral_id == referral_id
+
+
+def test_a_step_commits_its_facts_in_one_more_statement(start_journey, mash):
+    """The commit of a completed task writes the case's facts with one upsert: no second lock, no lookups."""
+    from sqlalchemy import event
+
+    from app.referrals import services
+
+    journey = start_journey()
+    journey.do("triage", steps.triage())
+    referral_id, actor = journey.referral.id, mash["police"]
+    task_id = journey.ready()["police_research"]
+    db.session.expire_all()
+    referral = services.lock_referral(referral_id)
+    services.complete_task(actor, referral, task_id, referral.version, steps.research())
+    db.session.flush()
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if not statement.startswith(("SAVEPOINT", "RELEASE")):
+            statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert len(statements) == 1, "\n".join(statements)
+    assert statements[0].startswith("INSERT INTO audit_facts") and "ON CONFLICT" in statements[0]
+    assert db.session.get(AuditFacts, referral_id) is not None
