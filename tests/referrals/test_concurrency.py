@@ -80,3 +80,64 @@ def test_two_concurrent_completions_of_one_task(app, committed_db, make_agency, 
     # The workflow state and the records agree: the saved RAG is the winner's.
     winner_rag = next(s.answers["rag"] for s in referral.steps if s.step == "triage")
     assert referral.rag == winner_rag
+
+
+def test_two_concurrent_changes_to_one_case_both_reach_its_audit_facts(
+    app, committed_db, make_agency, make_user
+):
+    """Neither writer locks the referral itself: writing the audit facts does, so the second
+    writer works them out after the first has committed and neither change is lost."""
+    from datetime import timedelta
+
+    from app.audit.facts import rebuild_all
+    from app.models import AuditFacts, Child, Notification
+    from app.models.types import utcnow
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time: the second waits at its first write")
+    police = make_agency(name="Race Police", kind=AgencyKind.POLICE, area="Raceshire")
+    officer = make_user(RoleName.POLICE, agency=police)
+    referral = services.create_referral(officer, steps.notification())
+    db.session.commit()
+    referral_id = referral.id
+    db.session.remove()
+
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def change(write) -> None:
+        with app.app_context():
+            try:
+                write()
+                db.session.flush()  # each holds its own change, not yet committed
+                barrier.wait(timeout=10)
+                db.session.commit()
+            except BaseException as error:  # reported below, on the test's thread
+                errors.append(error)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    def child_not_spoken_to() -> None:
+        child = db.session.scalar(select(Child).where(Child.referral_id == referral_id))
+        child.spoken_to, child.not_spoken_to_reason = False, "Asleep when officers attended"
+
+    def police_protection_used() -> None:
+        notification = db.session.scalar(select(Notification).where(Notification.referral_id == referral_id))
+        notification.pp_started_at = utcnow() - timedelta(days=4)
+
+    threads = [
+        threading.Thread(target=change, args=(w,)) for w in (child_not_spoken_to, police_protection_used)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    facts = db.session.get(AuditFacts, referral_id)
+    assert facts.not_heard_owners != 0 and facts.pp_started_at is not None
+    kept = db.session.execute(select(AuditFacts.__table__)).all()
+    rebuild_all()
+    assert db.session.execute(select(AuditFacts.__table__)).all() == kept
+    db.session.rollback()
