@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.audit.facts import count_gaps
+from app.audit.facts import COUNTED_OWNERS, count_gaps
 from app.audit.gaps import GAPS, OWNER_LABELS, Gap
 from app.audit.scope import AuditScope, start_of_london_day
 
-OWNERS = ("social_care", "police", "health", "manager")
+OWNERS = COUNTED_OWNERS
 
 
 @dataclass
