@@ -7,11 +7,12 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-browser lint format db demo assets browser clean help
+.PHONY: run test test-dates test-browser lint format db demo assets browser clean help
 
 help:
 	@echo "make run    set up everything and serve on http://127.0.0.1:5000 (development)"
 	@echo "make test   set up everything and run the whole test suite, browser tests included"
+	@echo "make test-dates  the suite (without browser tests) at each instant in TEST_DATES"
 	@echo "make lint   ruff lint and format check"
 
 # Python dependencies, reinstalled when a requirements file changes.
@@ -53,6 +54,22 @@ run: $(BIN)/.installed assets demo
 
 test: $(BIN)/.installed assets browser
 	$(BIN)/pytest
+
+# The instants `make test-dates` starts the clock at: a Tuesday in June; the
+# Friday 16:59 before the August bank holiday Monday; Christmas Eve; a leap
+# day; and both nights the clocks change in 2026, before and after the change.
+TEST_DATES := 2026-06-16T10:00:00+01:00 2026-08-28T16:59:00+01:00 2026-12-24T12:00:00+00:00 \
+	2028-02-29T12:00:00+00:00 2026-03-29T00:30:00+00:00 2026-03-29T01:30:00+00:00 \
+	2026-10-25T00:30:00+00:00 2026-10-25T01:30:00+00:00
+
+test-dates: $(BIN)/.installed assets
+	@failed=""; \
+	for instant in $(TEST_DATES); do \
+		echo "== the suite with the clock at $$instant =="; \
+		$(BIN)/pytest --ignore=tests/browser --base-time=$$instant || failed="$$failed $$instant"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "FAILED at:$$failed"; exit 1; fi; \
+	echo "Passed at every instant: $(TEST_DATES)"
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

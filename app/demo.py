@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from app.domain.clock import utcnow
 from app.extensions import db
 from app.models import Agency, AgencyKind, Role, RoleName, User
 from app.passwords import hash_password
@@ -128,7 +129,7 @@ def _demo_cases() -> list[tuple[str, dict, list[tuple[str, Answers]]]]:
     each, what they submit, and the steps then completed on it."""
     from app.referrals.services import INCIDENT_DETAIL_FIELDS
 
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = utcnow().replace(microsecond=0)
     empty = dict.fromkeys(INCIDENT_DETAIL_FIELDS)
     school_disclosure = {
         **empty,
@@ -276,8 +277,6 @@ def _custody_journey() -> list[tuple[str, Answers]]:
 
 def _police_protection_journey() -> list[tuple[str, Answers]]:
     """Case study 5 as far as the strategy discussion: the joint plan is still to be agreed."""
-    from app.models.types import utcnow
-
     return [
         (
             "triage",

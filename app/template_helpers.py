@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, g, request, url_for
 from flask_login import current_user
 
+from app.domain.clock import LONDON
 from app.permissions import Permission, user_can
-
-LONDON = ZoneInfo("Europe/London")
 
 # (endpoint, label, permission or None for any signed-in user). Endpoints that
 # are not registered yet are skipped, so features can land one at a time.

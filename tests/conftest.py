@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -26,6 +28,77 @@ from app.models import Agency, AgencyKind, Role, RoleName, User
 from app.passwords import hash_password
 
 TEST_PASSWORD = "correct-horse-battery"
+
+
+# --- The clock -------------------------------------------------------------
+# time-machine moves the process clock itself (datetime.now, time.time and
+# Python-side column defaults follow), so nothing in the app is patched.
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--base-time",
+        default=None,
+        metavar="INSTANT",
+        help="Run the whole suite with the clock starting at this ISO 8601 instant with an offset, "
+        "e.g. 2026-03-29T00:30:00+00:00 (see make test-dates).",
+    )
+
+
+def parse_base_time(value: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"--base-time: {value!r} is not an ISO 8601 date and time") from None
+    if instant.tzinfo is None:
+        raise pytest.UsageError(f"--base-time: {value!r} has no UTC offset; add one, e.g. +00:00")
+    return instant
+
+
+@pytest.fixture(scope="session", autouse=True)
+def base_clock(request) -> Iterator[datetime | None]:
+    """With --base-time, every test starts with the clock ticking from that instant."""
+    value = request.config.getoption("--base-time")
+    if not value:
+        yield None
+        return
+    instant = parse_base_time(value)
+    with time_machine.travel(instant, tick=True):
+        yield instant
+
+
+class Clock:
+    """The test's own clock: `set` freezes it at an instant, `advance` moves it on."""
+
+    def __init__(self) -> None:
+        self._traveller = None
+        self._coordinates = None
+
+    def set(self, moment: datetime, tick: bool = False) -> datetime:
+        if moment.tzinfo is None:
+            raise ValueError("give the clock an aware datetime")
+        self.stop()
+        self._traveller = time_machine.travel(moment, tick=tick)
+        self._coordinates = self._traveller.start()
+        return moment
+
+    def advance(self, delta: timedelta | None = None, **parts: float) -> None:
+        if self._coordinates is None:
+            raise RuntimeError("set the clock before advancing it")
+        self._coordinates.shift(delta if delta is not None else timedelta(**parts))
+
+    def stop(self) -> None:
+        if self._traveller is not None:
+            self._traveller.stop()
+            self._traveller = self._coordinates = None
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """Set the time for one test: ``clock.set(datetime(2026, 3, 10, 12, tzinfo=UTC))``."""
+    moving = Clock()
+    yield moving
+    moving.stop()
 
 
 def reset_schema(app: Flask) -> None:

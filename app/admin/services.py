@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.domain.clock import utcnow
 from app.extensions import db
 from app.models import Agency, AgencyKind, ApiToken, Role, RoleName, User, record_audit_event
-from app.models.types import utcnow
 from app.passwords import hash_password, password_problem
 
 

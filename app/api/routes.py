@@ -16,9 +16,9 @@ from flask_login import login_user
 from werkzeug.datastructures import MultiDict
 from wtforms import FieldList, FormField
 
+from app.domain.clock import utcnow
 from app.extensions import csrf, db
 from app.models import ApiToken, Referral
-from app.models.types import utcnow
 from app.notifications.forms import ContactForm, PoliceNotificationForm
 from app.permissions import Permission, public, requires
 from app.referrals import services

@@ -5,6 +5,7 @@ from __future__ import annotations
 from wtforms import Field
 
 from app.audit.case_audits import MAX_SAMPLE_SIZE, STAGE_NOUNS
+from app.domain.clock import london_today
 from app.forms import BaseForm, select_choices
 from app.models import AuditStage, Grade
 from app.models.people import AgencyKind
@@ -19,7 +20,6 @@ from app.tasks.forms.base import (
     text_area,
     text_input,
     text_or_none,
-    today_in_london,
 )
 
 GRADES: list[tuple[str, str]] = [(grade.value, grade.label) for grade in Grade]
@@ -128,7 +128,7 @@ class DrawSampleForm(BaseForm):
             elif not 1 <= self.size_number <= MAX_SAMPLE_SIZE:
                 add_error(self.size, f"The sample size must be between 1 and {MAX_SAMPLE_SIZE}")
         start, end = self.period_start.data, self.period_end.data
-        if end and not self.period_end.errors and end > today_in_london():
+        if end and not self.period_end.errors and end > london_today():
             add_error(self.period_end, "The end of the period must be today or in the past")
         if start and end and not self.period_start.errors and not self.period_end.errors and start > end:
             add_error(self.period_start, "The start of the period must be on or before the end")

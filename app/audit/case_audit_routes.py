@@ -13,7 +13,8 @@ from app.audit import bp, case_audits
 from app.audit.case_audit_forms import CaseAuditForm, DrawSampleForm
 from app.audit.charts import stacked_bar_chart
 from app.audit.csv_export import csv_response
-from app.audit.scope import LONDON, AuditScope, areas_for, scope_from_args
+from app.audit.scope import AuditScope, areas_for, scope_from_args
+from app.domain.clock import LONDON
 from app.extensions import db
 from app.forms import apply_errors
 from app.models import AuditStage, Grade, record_audit_event

@@ -20,7 +20,8 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import Select, func, select
 
-from app.audit.scope import LONDON, AuditScope, start_of_london_day
+from app.audit.scope import AuditScope
+from app.domain.clock import LONDON, start_of_london_day, utcnow
 from app.domain.working_days import working_days_between
 from app.extensions import db
 from app.models import (
@@ -40,7 +41,6 @@ from app.models import (
 )
 from app.models.people import AgencyKind
 from app.models.referrals import referral_agencies
-from app.models.types import utcnow
 from app.referrals.presenters import OUTCOME_LABELS, STRATEGY_DECISION_LABELS
 from app.workflow.contract import S47_DECISIONS, S47_OUTCOMES
 

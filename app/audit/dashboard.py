@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 from app.audit.facts import COUNTED_OWNERS, count_gaps
 from app.audit.gaps import GAPS, OWNER_LABELS, Gap
-from app.audit.scope import AuditScope, start_of_london_day
+from app.audit.scope import AuditScope
+from app.domain.clock import start_of_london_day
 
 OWNERS = COUNTED_OWNERS
 

@@ -41,7 +41,8 @@ from app.audit.gaps import (
     latest_date_past_target,
     latest_overdue_due_date,
 )
-from app.audit.scope import AuditScope, start_of_london_day
+from app.audit.scope import AuditScope
+from app.domain.clock import start_of_london_day
 from app.domain.working_days import ICPC_WORKING_DAYS
 from app.extensions import db
 from app.models import (

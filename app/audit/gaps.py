@@ -18,7 +18,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import Float
 
-from app.audit.scope import LONDON, AuditScope, start_of_london_day
+from app.audit.scope import AuditScope
+from app.domain.clock import LONDON, start_of_london_day
 from app.domain.working_days import ICPC_WORKING_DAYS, add_working_days, is_working_day, working_days_between
 from app.extensions import db
 from app.models import (

@@ -40,12 +40,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from operator import itemgetter
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy import text as sql
 
 from app.audit.facts import write_new_referrals
+from app.domain.clock import LONDON, utcnow
 from app.domain.working_days import add_working_days, icpc_due, is_working_day, threshold_decision_due
 from app.extensions import db
 from app.models import (
@@ -64,10 +64,7 @@ from app.models import (
 )
 from app.models.people import Agency, AgencyKind, Role, RoleName, User
 from app.models.referrals import referral_agencies
-from app.models.types import utcnow
 from app.workflow.contract import S47_OUTCOMES
-
-LONDON = ZoneInfo("Europe/London")
 
 # The gaps of docs/audit-rules.md, in its order.
 GAP_SLUGS: tuple[str, ...] = (

@@ -32,7 +32,8 @@ from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.audit.csv_export import uk_csv_date
-from app.audit.scope import LONDON, AuditScope, start_of_london_day
+from app.audit.scope import AuditScope
+from app.domain.clock import LONDON, start_of_london_day
 from app.extensions import db
 from app.models import Child, Referral, StepRecord, StrategyDiscussion, ThresholdDecision
 from app.models.audit import record_audit_event

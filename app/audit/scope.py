@@ -8,26 +8,16 @@ them; pages show the message and fall back to the default period.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from app.domain.clock import london_date, start_of_london_day, utcnow
 from app.extensions import db
 from app.models import Referral
 from app.models.referrals import referral_agencies
-from app.models.types import utcnow
 
-LONDON = ZoneInfo("Europe/London")
 DEFAULT_PERIOD_DAYS = 365
-
-
-def london_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(LONDON).date()
-
-
-def start_of_london_day(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=LONDON).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -49,7 +39,7 @@ class AuditScope:
         cls, now: datetime | None = None, agency_id: int | None = None, area: str | None = None
     ) -> AuditScope:
         now = now or utcnow()
-        today = london_today(now)
+        today = london_date(now)
         return cls(
             period_start=today - timedelta(days=DEFAULT_PERIOD_DAYS),
             period_end=today,
@@ -62,11 +52,11 @@ class AuditScope:
     def everything(cls, now: datetime | None = None) -> AuditScope:
         """Every case ever received, for tests and the command line."""
         now = now or utcnow()
-        return cls(period_start=date(2000, 1, 1), period_end=london_today(now), now=now)
+        return cls(period_start=date(2000, 1, 1), period_end=london_date(now), now=now)
 
     @property
     def today(self) -> date:
-        return london_today(self.now)
+        return london_date(self.now)
 
     @property
     def received_from(self) -> datetime:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from app.domain.clock import utcnow
 from app.extensions import db
 from app.models import User, record_audit_event
-from app.models.types import utcnow
 from app.passwords import hash_password, password_problem, verify_password
 
 SIGN_IN_FAILED = "Enter a correct email address and password. Your account may also be deactivated: if so, contact your administrator."

@@ -9,9 +9,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.clock import utcnow
 from app.extensions import db
 from app.models.people import User
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime
 
 TOKEN_PREFIX = "fd_"  # noqa: S105 - a marker, not a secret
 

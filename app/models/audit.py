@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.clock import utcnow
 from app.extensions import db
 from app.models.people import User
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime
 
 
 class AuditEvent(db.Model):

@@ -9,8 +9,9 @@ from flask_login import UserMixin
 from sqlalchemy import Column, Enum, ForeignKey, String, Table, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.clock import utcnow
 from app.extensions import db
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime
 
 
 class AgencyKind(enum.StrEnum):

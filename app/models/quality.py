@@ -8,10 +8,11 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.clock import utcnow
 from app.extensions import db
 from app.models.people import AgencyKind, User, _enum
 from app.models.referrals import Referral
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime
 
 
 class AuditStage(enum.StrEnum):

@@ -26,9 +26,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.clock import utcnow
 from app.extensions import db
 from app.models.people import Agency, AgencyKind, User, _enum
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime
 
 
 class ReferralStatus(enum.StrEnum):

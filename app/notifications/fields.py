@@ -9,21 +9,15 @@ timezone-aware UTC datetimes.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovDateInput, GovRadioInput, GovTextInput
 from wtforms import Field, FieldList, FormField
 from wtforms.validators import StopValidation, ValidationError
 
-LONDON = ZoneInfo("Europe/London")
+from app.domain import clock
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
-
-
-def london_now() -> datetime:
-    """Now, as Europe/London wall time (aware). Tests may patch this."""
-    return datetime.now(LONDON)
 
 
 def london_to_utc(day: date | None, at: time | None) -> datetime | None:
@@ -35,7 +29,7 @@ def london_to_utc(day: date | None, at: time | None) -> datetime | None:
     """
     if day is None or at is None:
         return None
-    return datetime.combine(day, at, tzinfo=LONDON).astimezone(UTC)
+    return clock.london_to_utc(day, at)
 
 
 def yes_no(value: str | None) -> bool | None:

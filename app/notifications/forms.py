@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.validators import Length, ValidationError
 
 from app.domain import cin_codes
+from app.domain.clock import london_now
 from app.domain.nhs_number import normalise_nhs_number
 from app.forms import BaseForm, select_choices
 from app.models.referrals import IncidentType
@@ -207,7 +208,7 @@ class ChildForm(BaseForm):
     remove = SubmitField("Remove", widget=GovSubmitInput())
 
     def validate_date_of_birth(self, field):
-        if field.data and field.data > fields.london_now().date():
+        if field.data and field.data > london_now().date():
             raise ValidationError(DATE_OF_BIRTH_FUTURE)
 
     def to_service_data(self) -> dict:
@@ -369,7 +370,7 @@ class _NotificationForm(BaseForm):
         return london_to_utc(date_field.data, time_field.data)
 
     def _check_not_in_future(self) -> None:
-        now = fields.london_now()
+        now = london_now()
         for name in self.datetimes:
             date_field, time_field = self._pair(name)
             if not self.in_force(name) or date_field.errors or date_field.data is None:

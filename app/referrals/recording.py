@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from app.domain.clock import utcnow
 from app.models import Referral, User
-from app.models.types import utcnow
 from app.referrals.services import StepInvalid, _record_step
 from app.workflow.contract import S47_DECISIONS
 

@@ -7,11 +7,10 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.audit.scope import london_today
+from app.domain.clock import london_today, utcnow
 from app.extensions import db
 from app.forms import apply_errors
 from app.models import PlanAction, Referral, ReferralStatus
-from app.models.types import utcnow
 from app.permissions import Permission, lanes_for, requires
 from app.referrals import recording, services
 from app.referrals.forms import ConferenceForm, PlanActionUpdateForm, PoliceProtectionEndedForm

@@ -18,6 +18,7 @@ from sqlalchemy import Select, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload, lazyload
 
 from app.audit import facts as audit_facts
+from app.domain.clock import LONDON, utcnow
 from app.domain.working_days import icpc_due
 from app.extensions import db
 from app.models import (
@@ -42,7 +43,6 @@ from app.models import (
     WorkflowSpecVersion,
     record_audit_event,
 )
-from app.models.types import utcnow
 from app.permissions import lanes_for
 from app.referrals import workflow
 from app.workflow.engine import InvalidData, TaskNotReady, WorkflowError, WrongLane
@@ -396,7 +396,7 @@ def _strategy_discussion(ctx: StepContext) -> dict:
         other_children_considered=bool(d["other_children_considered"]),
         other_children_notes=d.get("other_children_notes"),
         icpc_required=bool(d["icpc_required"]),
-        icpc_target_date=icpc_due(d["held_at"].astimezone(workflow.LONDON)) if d["icpc_required"] else None,
+        icpc_target_date=icpc_due(d["held_at"].astimezone(LONDON)) if d["icpc_required"] else None,
         recorded_by_id=ctx.actor.id,
     )
     discussion.attendees = [
@@ -419,7 +419,7 @@ def _strategy_discussion(ctx: StepContext) -> dict:
 
 def check_plan(data: dict) -> dict[str, str]:
     errors: dict[str, str] = {}
-    today = utcnow().astimezone(workflow.LONDON).date()
+    today = utcnow().astimezone(LONDON).date()
     if not data.get("actions"):
         errors["actions"] = "Add at least one action"
     for i, action in enumerate(data.get("actions") or []):

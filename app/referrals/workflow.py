@@ -12,21 +12,19 @@ from datetime import UTC, datetime, time
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 from sqlalchemy import Delete, Insert, bindparam, delete, insert, select
 from sqlalchemy.orm import load_only
 
+from app.domain.clock import LONDON, utcnow
 from app.domain.working_days import threshold_decision_due
 from app.extensions import db
 from app.models import ReadyTask, Referral, WorkflowSpecVersion
-from app.models.types import utcnow
 from app.workflow.engine import FrontDoorEngine
 from app.workflow.engine import ReadyTask as EngineReadyTask
 
 ENGINE_KEY = "front_door_engine"
-LONDON = ZoneInfo("Europe/London")
 
 
 BPMN_FILE = "front_door.bpmn"

@@ -16,9 +16,9 @@ from app.audit.dashboard import OWNERS, build_dashboard, months_in
 from app.audit.facts import bring_up_to_date, rebuild_all
 from app.audit.gaps import GAPS, london_date
 from app.audit.scope import AuditScope
+from app.domain.clock import utcnow
 from app.extensions import db
 from app.models import AuditFacts
-from app.models.types import utcnow
 
 
 def figures_from_lists(scope: AuditScope) -> dict:

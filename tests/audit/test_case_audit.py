@@ -13,7 +13,8 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from app.audit import case_audits
-from app.audit.scope import AuditScope, london_today, start_of_london_day
+from app.audit.scope import AuditScope
+from app.domain.clock import london_today, start_of_london_day, utcnow
 from app.extensions import db
 from app.models import (
     AuditEvent,
@@ -26,7 +27,6 @@ from app.models import (
     ReferralStatus,
     RoleName,
 )
-from app.models.types import utcnow
 from app.referrals import services
 from tests.conftest import sign_in
 from tests.referrals import steps

@@ -43,7 +43,8 @@ def test_a_case_leaves_the_dashboard_the_moment_its_plan_is_in_force(start_journ
     assert counted("strategy-discussion-no-plan") == 0
 
 
-def test_the_facts_follow_a_change_to_an_action_alone(start_journey):
+def test_the_facts_follow_a_change_to_an_action_alone(start_journey, clock):
+    clock.set(datetime(2026, 11, 23, 10, tzinfo=UTC), tick=True)  # the Monday before
     journey = start_journey().to_threshold(rag="red", harm=True)
     journey.do("threshold_decision", steps.threshold("s47"))
     journey.do("strategy_discussion", steps.strategy())

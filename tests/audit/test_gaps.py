@@ -58,8 +58,9 @@ def test_a_declined_plan_keeps_the_case_in_the_no_plan_list(start_journey):
     assert row.owners == ("social_care",) and "declined" in row.detail
 
 
-def test_an_action_due_on_a_friday_is_overdue_from_the_next_working_day(start_journey):
+def test_an_action_due_on_a_friday_is_overdue_from_the_next_working_day(start_journey, clock):
     friday = date(2026, 11, 27)
+    clock.set(datetime(2026, 11, 23, 10, tzinfo=UTC), tick=True)  # the Monday before
     journey = start_journey().to_threshold(rag="red", harm=True)
     journey.do("threshold_decision", steps.threshold("s47"))
     journey.do("strategy_discussion", steps.strategy())

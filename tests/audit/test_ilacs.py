@@ -11,11 +11,11 @@ from sqlalchemy import event, select
 
 from app.audit import ilacs
 from app.audit.csv_export import csv_lines, safe_cell
-from app.audit.scope import AuditScope, london_today
+from app.audit.scope import AuditScope
 from app.domain import cin_codes
+from app.domain.clock import london_date, london_today, utcnow
 from app.extensions import db
 from app.models import AuditEvent, RoleName, StrategyDiscussion
-from app.models.types import utcnow
 from app.referrals import services
 from tests.conftest import sign_in
 from tests.referrals import steps
@@ -49,7 +49,7 @@ def backdate(journey, days: int) -> date:
     for decision in referral.threshold_decisions:
         decision.decided_at = then + timedelta(hours=2)
     db.session.commit()
-    return london_today(then + timedelta(hours=2))
+    return london_date(then + timedelta(hours=2))
 
 
 @pytest.fixture
@@ -308,7 +308,7 @@ def test_list_5_has_s47_enquiries_and_conferences(client, as_auditor, cases):
         cases[k].referral.reference for k in ("s47", "s47", "s47b")
     ]
     joint = cases["s47"].referral.strategy_discussion
-    held = london_today(joint.held_at)
+    held = london_date(joint.held_at)
     pat, jo = rows[0], rows[1]
     pat_id = cases["s47"].referral.children[0].id
     assert pat == {

@@ -9,8 +9,8 @@ import pytest
 from flask import render_template
 from werkzeug.datastructures import MultiDict
 
+from app.domain import clock
 from app.domain.nhs_number import CHECK_DIGIT_MESSAGE
-from app.notifications import fields
 from app.notifications.forms import ContactForm, PoliceNotificationForm
 
 VALID_NHS = "943 476 5919"
@@ -303,7 +303,7 @@ def test_contact_starts_as_other_and_offers_every_cin_referral_source(app):
 
 
 def tomorrow() -> date:
-    return fields.london_now().date() + timedelta(days=1)
+    return clock.london_now().date() + timedelta(days=1)
 
 
 INVALID = {
@@ -493,12 +493,10 @@ def test_a_child_is_under_18_on_the_day_of_the_incident(app):
         assert day_before_18th.validate(), day_before_18th.errors
 
 
-def test_a_time_later_today_is_in_the_future(app, monkeypatch):
+def test_a_time_later_today_is_in_the_future(app, clock):
     from zoneinfo import ZoneInfo
 
-    monkeypatch.setattr(
-        fields, "london_now", lambda: datetime(2025, 7, 15, 23, 0, tzinfo=ZoneInfo("Europe/London"))
-    )
+    clock.set(datetime(2025, 7, 15, 23, 0, tzinfo=ZoneInfo("Europe/London")))
     later = build(app, PoliceNotificationForm, domestic_abuse(occurred_time="23:15"), child(0))
     earlier = build(app, PoliceNotificationForm, domestic_abuse(occurred_time="22:59"), child(0))
     with app.test_request_context(method="POST"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from app.models.types import utcnow
+from app.domain.clock import utcnow
 
 
 def child(name: str = "Alex Fictional", dob: date = date(2013, 3, 4), **overrides) -> dict:

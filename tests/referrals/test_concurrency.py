@@ -90,8 +90,8 @@ def test_two_concurrent_changes_to_one_case_both_reach_its_audit_facts(
     from datetime import timedelta
 
     from app.audit.facts import rebuild_all
+    from app.domain.clock import utcnow
     from app.models import AuditFacts, Child, Notification
-    from app.models.types import utcnow
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite lets one writer in at a time: the second waits at its first write")

@@ -111,7 +111,7 @@ def test_api_needs_a_valid_token(client, mash):
     assert client.get("/api/v1/tasks").status_code == 401
     assert client.get("/api/v1/tasks", headers={"Authorization": "Bearer fd_nonsense"}).status_code == 401
     row, token = ApiToken.issue(mash["police"], "revoked", None)
-    from app.models.types import utcnow
+    from app.domain.clock import utcnow
 
     row.revoked_at = utcnow()
     db.session.commit()

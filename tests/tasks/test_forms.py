@@ -21,7 +21,6 @@ from app.tasks.forms import (
     ProtectivePlanForm,
     ResearchForm,
     StrategyDiscussionForm,
-    plan,
     strategy,
 )
 from app.workflow.contract import OUTCOMES, RAG_RATINGS, STRATEGY_DECISIONS, USER_TASKS
@@ -35,10 +34,8 @@ TODAY = NOW.date()
 
 
 @pytest.fixture(autouse=True)
-def fixed_now(monkeypatch):
-    for module in (strategy, plan):
-        monkeypatch.setattr(module, "today_in_london", lambda: TODAY, raising=False)
-    monkeypatch.setattr(strategy, "now_utc", lambda: NOW)
+def fixed_now(clock):
+    clock.set(NOW)
 
 
 @contextmanager

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -27,26 +26,12 @@ from wtforms import Field, FieldList, IntegerField, RadioField, SelectField, Str
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, StopValidation
 from wtforms.widgets import HiddenInput
 
+from app.domain.clock import london_to_utc  # noqa: F401 (re-exported for the task forms)
 from app.forms import BaseForm, select_choices
-
-LONDON = ZoneInfo("Europe/London")
 
 OUT_OF_DATE = "This page is out of date. Reload it and try again"
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-def today_in_london() -> date:
-    return datetime.now(LONDON).date()
-
-
-def london_to_utc(day: date, at: time) -> datetime:
-    """A Europe/London wall-clock date and time as an aware UTC datetime."""
-    return datetime.combine(day, at, tzinfo=LONDON).astimezone(UTC)
 
 
 def text_or_none(value: Any) -> str | None:

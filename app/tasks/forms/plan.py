@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wtforms import FieldList, FormField
 
+from app.domain.clock import london_today
 from app.tasks.forms.base import (
     DateInput,
     DateInputField,
@@ -18,7 +19,6 @@ from app.tasks.forms.base import (
     text_area,
     text_input,
     text_or_none,
-    today_in_london,
 )
 from app.tasks.forms.strategy import AGENCY_KINDS
 
@@ -64,7 +64,7 @@ class ProtectivePlanForm(TaskForm):
         return self.filled_rows("actions")
 
     def check_rules(self) -> None:
-        today = today_in_london()
+        today = london_today()
         if (
             self.review_date.data is not None
             and not self.review_date.errors

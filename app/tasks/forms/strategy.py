@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from wtforms import FieldList, FormField
 
+from app.domain.clock import london_today, utcnow
 from app.domain.working_days import ICPC_WORKING_DAYS, icpc_due
 from app.models.people import AgencyKind
 from app.tasks.forms.base import (
@@ -19,7 +20,6 @@ from app.tasks.forms.base import (
     YesNoField,
     add_error,
     london_to_utc,
-    now_utc,
     parse_time,
     radio_field,
     refresh_list_errors,
@@ -27,7 +27,6 @@ from app.tasks.forms.base import (
     text_area,
     text_input,
     text_or_none,
-    today_in_london,
 )
 from app.workflow.contract import STRATEGY_DECISIONS
 
@@ -205,9 +204,9 @@ class StrategyDiscussionForm(TaskForm):
         day = self.held_at.data
         if day is None or self.held_at.errors:
             return
-        if day > today_in_london():
+        if day > london_today():
             add_error(self.held_at, "The strategy discussion date must be today or in the past")
-        elif at is not None and london_to_utc(day, at) > now_utc():
+        elif at is not None and london_to_utc(day, at) > utcnow():
             add_error(self.held_time, "The strategy discussion time must be now or in the past")
 
     def _check_attendees(self) -> None:
