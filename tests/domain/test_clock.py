@@ -69,7 +69,9 @@ def test_the_check_finds_a_direct_read(snippet):
 
 
 def test_the_check_leaves_other_uses_of_datetime_alone():
-    assert clock_reads("from datetime import datetime\nx = datetime.combine(d, t)\ny = time.monotonic()") == []
+    assert (
+        clock_reads("from datetime import datetime\nx = datetime.combine(d, t)\ny = time.monotonic()") == []
+    )
 
 
 def test_the_clock_follows_the_fixture(clock):
