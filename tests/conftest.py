@@ -55,16 +55,22 @@ def parse_base_time(value: str) -> datetime:
     return instant
 
 
-@pytest.fixture(scope="session", autouse=True)
-def base_clock(request) -> Iterator[datetime | None]:
-    """With --base-time, every test starts with the clock ticking from that instant."""
-    value = request.config.getoption("--base-time")
-    if not value:
-        yield None
-        return
-    instant = parse_base_time(value)
-    with time_machine.travel(instant, tick=True):
-        yield instant
+_BASE_TRAVEL: list = []
+
+
+def pytest_configure(config) -> None:
+    """With --base-time the clock starts at that instant and ticks on, from before
+    collection, so module-level dates in tests see it too."""
+    value = config.getoption("--base-time", default=None)
+    if value:
+        traveller = time_machine.travel(parse_base_time(value), tick=True)
+        traveller.start()
+        _BASE_TRAVEL.append(traveller)
+
+
+def pytest_unconfigure(config) -> None:
+    while _BASE_TRAVEL:
+        _BASE_TRAVEL.pop().stop()
 
 
 class Clock:
