@@ -204,10 +204,8 @@ def date_of_birth_variants(day: date) -> set[date]:
     """The dates a mistyped date of birth might have been: for finding candidates."""
     variants = {day, day - timedelta(days=1), day + timedelta(days=1)}
     if day.day <= 12 and day.day != day.month:
-        try:
-            variants.add(day.replace(month=day.day, day=day.month))
-        except ValueError:
-            pass
+        # Always a real date: the new month is at most 12, the new day at most 12.
+        variants.add(day.replace(month=day.day, day=day.month))
     return variants
 
 
