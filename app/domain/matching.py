@@ -13,6 +13,8 @@ The rules, each written once below:
   hyphenated or double-barrelled surname, and on any earlier surname.
 - Date of birth. Equal; day and month swapped; one day out; or one digit of
   the year mistyped. Anything else counts against the match.
+  A different surname still counts when the given name, the date of birth and
+  the address or school agree: a surname changed without anyone being told.
 - Address. An equal postcode (current or past) or a near-equal first line.
 - School. An equal school name.
 """
@@ -35,6 +37,7 @@ from rapidfuzz import fuzz
 POSSIBLE_MATCH_SCORE = 0.78
 MIN_NAME_SCORE = 0.80
 MIN_GIVEN_NAME_SCORE = 0.85
+CHANGED_SURNAME_NAME_SCORE = 0.82
 
 WEIGHTS = {"name": 0.55, "date_of_birth": 0.30, "address": 0.10, "school": 0.05}
 
@@ -279,6 +282,15 @@ def score(new: Identity, known: Identity) -> Score:
     dob = date_of_birth_similarity(new.date_of_birth, known.date_of_birth)
     address = address_similarity(new, known)
     school = 1.0 if new.school and new.school == known.school else 0.0
+    surname_changed = False
+    if name < MIN_NAME_SCORE and dob >= 0.85 and (address == 1.0 or school == 1.0):
+        # A changed surname nobody has told us of: the same given name and
+        # birthday at the same address or school still point to one child.
+        given = max(
+            (given_name_similarity(a.given, b.given) for a in new.names for b in known.names), default=0.0
+        )
+        if given >= 0.9:
+            name, surname_changed = max(name, CHANGED_SURNAME_NAME_SCORE), True
     total = (
         WEIGHTS["name"] * name
         + WEIGHTS["date_of_birth"] * dob
@@ -288,7 +300,9 @@ def score(new: Identity, known: Identity) -> Score:
     if new.sex and known.sex and new.sex != known.sex and new.sex in "MF" and known.sex in "MF":
         total -= 0.15
     reasons = []
-    if name >= 0.99:
+    if surname_changed:
+        reasons.append("same given name; surname differs (changed?)")
+    elif name >= 0.99:
         reasons.append("same name")
     elif name >= MIN_NAME_SCORE:
         reasons.append("similar name")

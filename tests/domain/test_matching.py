@@ -62,6 +62,17 @@ def test_a_shared_past_postcode_strengthens_a_match():
     assert "same postcode, now or before" in with_postcode.reasons
 
 
+def test_a_surname_changed_untold_matches_only_with_the_same_address_or_school():
+    known = Identity.of(["Casey Fictional"], BORN, addresses=["1 Old Lane, Testtown, ZZ1 1ZZ"])
+    elsewhere = score(Identity.of(["Casey Example"], BORN, addresses=["9 Far Road, ZZ8 8ZZ"]), known)
+    at_home = score(Identity.of(["Casey Example"], BORN, addresses=["1 Old Lane, ZZ1 1ZZ"]), known)
+    assert not elsewhere.is_possible_match
+    assert at_home.is_possible_match
+    assert "same given name; surname differs (changed?)" in at_home.reasons
+    sibling = score(Identity.of(["Morgan Example"], BORN, addresses=["1 Old Lane, ZZ1 1ZZ"]), known)
+    assert not sibling.is_possible_match
+
+
 def test_a_different_sex_counts_against():
     same = score(Identity.of(["Sam Fictional"], BORN, sex="M"), Identity.of(["Sam Fictional"], BORN, sex="M"))
     other = score(
