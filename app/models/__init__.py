@@ -4,6 +4,19 @@ from app.models.api import ApiToken
 from app.models.audit import AuditEvent, record_audit_event
 from app.models.audit_facts import AuditFacts
 from app.models.people import Agency, AgencyKind, Role, RoleName, User, user_roles
+from app.models.persons import (
+    Involvement,
+    MatchStatus,
+    NameKind,
+    Person,
+    PersonAddress,
+    PersonMerge,
+    PersonName,
+    PersonRelationship,
+    PersonRole,
+    PossibleMatch,
+    RelationshipKind,
+)
 from app.models.quality import AuditSample, AuditSampleCase, AuditStage, CaseAudit, CaseAuditGrade, Grade
 from app.models.referrals import (
     ActionStatus,
@@ -25,6 +38,17 @@ from app.models.referrals import (
 )
 
 __all__ = [
+    "Involvement",
+    "MatchStatus",
+    "NameKind",
+    "Person",
+    "PersonAddress",
+    "PersonMerge",
+    "PersonName",
+    "PersonRelationship",
+    "PersonRole",
+    "PossibleMatch",
+    "RelationshipKind",
     "AuditFacts",
     "AuditSample",
     "AuditSampleCase",

@@ -10,15 +10,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cache, cached_property
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select, tuple_
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from app.audit import facts as audit_facts
-from app.domain.clock import LONDON, utcnow
+from app.domain.clock import LONDON, london_date, london_today, utcnow
 from app.domain.working_days import icpc_due
 from app.extensions import db
 from app.models import (
@@ -43,6 +43,9 @@ from app.models import (
     WorkflowSpecVersion,
     record_audit_event,
 )
+from app.models.persons import ADULT_ROLES, PersonRole
+from app.people import services as people
+from app.people.history import decision_inputs
 from app.permissions import lanes_for
 from app.referrals import workflow
 from app.workflow.engine import InvalidData, TaskNotReady, WorkflowError, WrongLane
@@ -111,22 +114,6 @@ def _new_reference(now: datetime) -> str:
             return reference
 
 
-def prior_notifications(children: list[dict], since: datetime) -> int:
-    """Referrals in the period about any of these children, matched by NHS number
-    or by name and date of birth, so that a change of address does not hide history."""
-    nhs = [c["nhs_number"] for c in children if c.get("nhs_number")]
-    people = [(c["full_name"].strip().lower(), c["date_of_birth"]) for c in children]
-    matches = [tuple_(func.lower(Child.full_name), Child.date_of_birth).in_(people)]
-    if nhs:
-        matches.append(Child.nhs_number.in_(nhs))
-    query = (
-        select(func.count(func.distinct(Child.referral_id)))
-        .join(Referral, Referral.id == Child.referral_id)
-        .where(or_(*matches), Referral.received_at >= since)
-    )
-    return db.session.scalar(query) or 0
-
-
 def _participating_agencies(actor: User) -> list[Agency]:
     """The submitting agency and every agency in its local authority area's MASH."""
     area = actor.agency.local_authority_area
@@ -140,8 +127,8 @@ def _participating_agencies(actor: User) -> list[Agency]:
 def check_children(children: list[dict], occurred_at: datetime) -> dict[str, str]:
     """Business rules on the children, checked again here so the API and forms agree."""
     errors: dict[str, str] = {}
-    today = utcnow().date()
-    incident_day = occurred_at.date()
+    today = london_today()
+    incident_day = london_date(occurred_at)
     if not children:
         errors["children"] = "Add at least one child"
     for i, child in enumerate(children):
@@ -164,6 +151,39 @@ def check_children(children: list[dict], occurred_at: datetime) -> dict[str, str
             )
         if not child.get("spoken_to") and not child.get("not_spoken_to_reason"):
             errors[f"{key}.not_spoken_to_reason"] = "Give the reason the child was not spoken to"
+    return errors
+
+
+ADULT_FIELDS = ("role", "full_name", "date_of_birth", "sex", "nhs_number", "address")
+
+
+def check_adults(adults: list[dict], occurred_at: datetime) -> dict[str, str]:
+    """The adults named (parents and carers, victims, suspects, household members, referrers)."""
+    errors: dict[str, str] = {}
+    incident_day = london_date(occurred_at)
+    for i, adult in enumerate(adults):
+        key = f"people.{i}"
+        unknown = sorted(set(adult) - set(ADULT_FIELDS))
+        if unknown:
+            errors[key] = f"These details are not recorded for an adult: {', '.join(unknown)}"
+            continue
+        if adult.get("role") not in {r.value for r in ADULT_ROLES}:
+            errors[f"{key}.role"] = "Select the person's role: " + ", ".join(
+                r.label.lower() for r in ADULT_ROLES
+            )
+        if not (adult.get("full_name") or "").strip():
+            errors[f"{key}.full_name"] = "Enter the person's name, or 'Not known'"
+        dob = adult.get("date_of_birth")
+        if dob is not None:
+            if not isinstance(dob, date):
+                errors[f"{key}.date_of_birth"] = "Enter the date of birth as a real date"
+            elif dob > london_today():
+                errors[f"{key}.date_of_birth"] = "Date of birth must be in the past"
+            elif Child(date_of_birth=dob).age_on(incident_day) < 18 and adult.get("role") != "victim":
+                errors[f"{key}.date_of_birth"] = (
+                    f"{adult.get('full_name') or 'This person'} was under 18 on the date of the incident. "
+                    "Add them as a child, or check the date of birth"
+                )
     return errors
 
 
@@ -214,6 +234,7 @@ def create_referral(actor: User, data: dict) -> Referral:
     now = utcnow()
     occurred_at: datetime = data["occurred_at"]
     errors = check_children(data.get("children") or [], occurred_at)
+    errors |= check_adults(data.get("people") or [], occurred_at)
     if occurred_at > now:
         errors["occurred_at"] = "The date of the incident must be today or in the past"
     incident = IncidentType(data["incident_type"])
@@ -222,7 +243,6 @@ def create_referral(actor: User, data: dict) -> Referral:
     if errors:
         raise StepInvalid(errors)
 
-    history = prior_notifications(data["children"], now - timedelta(days=365))
     referral = Referral(
         reference=_new_reference(now),
         referral_source=data["referral_source"],
@@ -244,18 +264,50 @@ def create_referral(actor: User, data: dict) -> Referral:
             "police_protection_used": incident is IncidentType.POLICE_PROTECTION
             or data.get("pp_started_at") is not None,
             "dash_level": data.get("dash_level"),
-            "prior_notifications_12m": history,
             "referral_source": data["referral_source"],
         },
     )
     db.session.add(referral)  # only now: starting reads the spec table, which would autoflush it half-made
     title = "Police notification submitted" if data["referral_source"] == "6" else "Contact recorded"
-    _record_step(
-        referral, actor, "notification_received", title, None, {**data, "prior_notifications_12m": history}
-    )
+    received = _record_step(referral, actor, "notification_received", title, None, data)
     db.session.flush()
+    people.record_people(referral, _named(referral, data))
+    # What the intake could see: people linked by NHS number. Confirming possible
+    # matches at triage adds to it, and the steps before the decision work it out again.
+    received.answers = {
+        **received.answers,
+        "prior_notifications_12m": decision_inputs(referral)["prior_notifications_12m"],
+    }
     record_audit_event(actor, "referral_created", f"referral:{referral.id}", reference=referral.reference)
     return referral
+
+
+def _named(referral: Referral, data: dict) -> list[people.Named]:
+    named = [
+        people.Named(
+            role=PersonRole.CHILD,
+            full_name=child.full_name,
+            date_of_birth=child.date_of_birth,
+            sex=child.sex,
+            nhs_number=child.nhs_number,
+            address=child.address,
+            school=child.school,
+            child=child,
+        )
+        for child in referral.children
+    ]
+    for adult in data.get("people") or []:
+        named.append(
+            people.Named(
+                role=PersonRole(adult["role"]),
+                full_name=adult["full_name"].strip(),
+                date_of_birth=adult.get("date_of_birth"),
+                sex=adult.get("sex"),
+                nhs_number=adult.get("nhs_number"),
+                address=adult.get("address"),
+            )
+        )
+    return named
 
 
 # --- Completing a step ----------------------------------------------------------
@@ -309,6 +361,7 @@ def _triage(ctx: StepContext) -> dict:
         "rag": ctx.data["rag"],
         "significant_harm_suspected": bool(ctx.data["significant_harm_suspected"]),
         "research_needed": research_needed,
+        **decision_inputs(ctx.referral),
     }
 
 

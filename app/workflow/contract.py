@@ -57,11 +57,26 @@ class UserTaskContract:
     fields: tuple[Field, ...] = ()
 
 
+#: The children's history across referrals, as the threshold DMN reads it
+#: (app/people/history.py). Set at intake, and worked out again when triage is
+#: completed, so that the possible matches confirmed at triage reach the decision.
+HISTORY_FIELDS: tuple[Field, ...] = (
+    Field("prior_notifications_12m", int, required=False, default=0),
+    Field("infant_injured", bool, required=False, default=False),
+    Field("suspect_linked_to_other_children", int, required=False, default=0),
+    Field("household_domestic_abuse_12m", int, required=False, default=0),
+    Field("missing_episodes_90d", int, required=False, default=0),
+    Field("missing_episodes_ever", int, required=False, default=0),
+    Field("earlier_nfa_12m", int, required=False, default=0),
+    Field("earlier_s47", int, required=False, default=0),
+)
+HISTORY_OWNERS: tuple[str, ...] = ("triage",)
+
 START_FIELDS: tuple[Field, ...] = (
     Field("incident_type", str, required=False, default="other"),
     Field("police_protection_used", bool, required=False, default=False),
     Field("dash_level", str, DASH_LEVELS, required=False, default=None, nullable=True),
-    Field("prior_notifications_12m", int, required=False, default=0),
+    *HISTORY_FIELDS,
     Field("referral_source", str, required=False, default=None, nullable=True),
 )
 
@@ -110,6 +125,7 @@ for _owner, _keys in (
     ("start", [f.name for f in START_FIELDS]),
     (DECISION_ID, list(DECISION_OUTPUTS)),
     *((c.bpmn_id, [f.name for f in c.fields]) for c in USER_TASKS.values()),
+    *((owner, [f.name for f in HISTORY_FIELDS]) for owner in HISTORY_OWNERS),
 ):
     for _key in _keys:
         OWNED_KEYS[_key] = OWNED_KEYS.get(_key, frozenset()) | {_owner}

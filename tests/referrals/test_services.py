@@ -298,10 +298,11 @@ def test_over_18_and_missing_voice_are_refused_and_nothing_saved(mash):
     assert db.session.scalar(select(func.count(Referral.id))) == before
 
 
-def test_repeat_referrals_about_a_child_raise_the_count(start_journey):
-    start_journey()
-    start_journey()
-    third = start_journey()
+def test_repeat_referrals_linked_by_nhs_number_raise_the_count_at_intake(start_journey):
+    known = steps.child(nhs_number="9434765919")
+    start_journey(children=[known])
+    start_journey(children=[known])
+    third = start_journey(children=[known])
     assert third.referral.steps[0].answers["prior_notifications_12m"] == 2
 
 

@@ -235,22 +235,29 @@ DMN_CASES = [
     ({}, ("green", True), "s47", "R2:"),
     ({}, ("red", False), "s47", "R3:"),
     ({"dash_level": "high", "incident_type": "domestic_abuse"}, ("green", False), "s47", "R4:"),
-    ({}, ("amber", False), "s17", "R5:"),
-    ({"dash_level": "medium"}, ("amber", False), "s17", "R5:"),  # amber outranks DASH medium
-    ({"prior_notifications_12m": 3}, ("green", False), "s17", "R6:"),
-    ({"prior_notifications_12m": 12, "dash_level": "standard"}, ("green", False), "s17", "R6:"),
-    ({"incident_type": "child_in_custody"}, ("green", False), "s17", "R7:"),
-    ({"incident_type": "cse"}, ("green", False), "s17", "R7:"),
-    ({"incident_type": "cce", "dash_level": "medium"}, ("green", False), "s17", "R7:"),
-    ({"dash_level": "medium", "incident_type": "domestic_abuse"}, ("green", False), "early_help", "R8:"),
-    ({"prior_notifications_12m": 1}, ("green", False), "early_help", "R9:"),
-    ({"prior_notifications_12m": 2, "incident_type": "missing"}, ("green", False), "early_help", "R9:"),
-    ({}, ("green", False), "nfa", "R10:"),
+    ({"infant_injured": True}, ("green", False), "s47", "R5:"),
+    ({"suspect_linked_to_other_children": 2}, ("amber", False), "s47", "R6:"),
+    ({"household_domestic_abuse_12m": 3, "dash_level": "standard"}, ("green", False), "s47", "R7:"),
+    ({"household_domestic_abuse_12m": 2, "dash_level": "standard"}, ("green", False), "nfa", "R17:"),
+    ({"missing_episodes_90d": 3, "missing_episodes_ever": 3}, ("green", False), "s47", "R8:"),
+    ({"prior_notifications_12m": 4}, ("amber", False), "s47", "R9:"),  # a fifth incident outranks amber
+    ({}, ("amber", False), "s17", "R10:"),
+    ({"dash_level": "medium"}, ("amber", False), "s17", "R10:"),  # amber outranks DASH medium
+    ({"prior_notifications_12m": 3}, ("green", False), "s17", "R11:"),
+    ({"missing_episodes_ever": 7, "missing_episodes_90d": 1}, ("green", False), "s17", "R12:"),
+    ({"earlier_nfa_12m": 2}, ("green", False), "s17", "R13:"),
+    ({"incident_type": "child_in_custody"}, ("green", False), "s17", "R14:"),
+    ({"incident_type": "cse"}, ("green", False), "s17", "R14:"),
+    ({"incident_type": "cce", "dash_level": "medium"}, ("green", False), "s17", "R14:"),
+    ({"dash_level": "medium", "incident_type": "domestic_abuse"}, ("green", False), "early_help", "R15:"),
+    ({"prior_notifications_12m": 1}, ("green", False), "early_help", "R16:"),
+    ({"prior_notifications_12m": 2, "incident_type": "missing"}, ("green", False), "early_help", "R16:"),
+    ({}, ("green", False), "nfa", "R17:"),
     (
         {"dash_level": "standard", "incident_type": "contact", "referral_source": "2A"},
         ("green", False),
         "nfa",
-        "R10:",
+        "R17:",
     ),
 ]
 
@@ -438,7 +445,7 @@ def test_triage_can_decide_no_research_is_needed(engine):
     data = referral.data
     assert data["research_needed"] is False
     assert data["recommended_outcome"] == "nfa"
-    assert data["recommendation_rule"].startswith("R10:")
+    assert data["recommendation_rule"].startswith("R17:")
     # No partner was asked, so none disagrees: the disagreement gateway can read these.
     assert {data[key] for key in RESEARCH_KEYS.values()} == {False}
     referral.do("threshold_decision", threshold_outcome="nfa")
@@ -684,8 +691,8 @@ def test_new_version_leaves_running_referrals_on_the_old_rules(engine, workflows
     # Partnership edit: amber now recommends early help.
     _edit(
         workflows_copy / "threshold.dmn",
-        '<outputEntry id="r5_out1"><text>"s17"</text></outputEntry>',
-        '<outputEntry id="r5_out1"><text>"early_help"</text></outputEntry>',
+        '<outputEntry id="r10_out1"><text>"s17"</text></outputEntry>',
+        '<outputEntry id="r10_out1"><text>"early_help"</text></outputEntry>',
     )
     new_engine = FrontDoorEngine(workflows_copy)
     new = new_engine.current

@@ -1,0 +1,252 @@
+"""People named on notifications and contacts, children and adults, across referrals.
+
+A *person* is one human being as the MASH knows them, in one local authority
+area. Each time a referral names someone, an *involvement* records the role
+they had on that referral and what was written about them then; it points at
+the person. Linking two records of one child (confirming a possible match) is
+a *merge*: the newer person's involvements move to the person already known,
+and the merge remembers exactly which, so that it can be undone.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain.clock import utcnow
+from app.extensions import db
+from app.models.people import User, _enum
+from app.models.types import UTCDateTime
+
+
+class PersonRole(enum.StrEnum):
+    CHILD = "child"
+    PARENT_CARER = "parent_carer"
+    VICTIM = "victim"
+    SUSPECT = "suspect"
+    HOUSEHOLD_MEMBER = "household_member"
+    REFERRER = "referrer"
+
+    @property
+    def label(self) -> str:
+        return PERSON_ROLE_LABELS[self]
+
+
+PERSON_ROLE_LABELS = {
+    PersonRole.CHILD: "Child",
+    PersonRole.PARENT_CARER: "Parent or carer",
+    PersonRole.VICTIM: "Victim",
+    PersonRole.SUSPECT: "Alleged perpetrator or suspect",
+    PersonRole.HOUSEHOLD_MEMBER: "Other household member",
+    PersonRole.REFERRER: "Referrer",
+}
+ADULT_ROLES = tuple(r for r in PersonRole if r is not PersonRole.CHILD)
+
+
+class NameKind(enum.StrEnum):
+    CURRENT = "current"
+    ALIAS = "alias"
+    EARLIER = "earlier"
+
+    @property
+    def label(self) -> str:
+        return {"current": "Name", "alias": "Also known as", "earlier": "Earlier name"}[self.value]
+
+
+class MatchStatus(enum.StrEnum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class RelationshipKind(enum.StrEnum):
+    PARENT_OF = "parent_of"
+    PARTNER_OF = "partner_of"
+    SIBLING_OF = "sibling_of"
+    LIVES_WITH = "lives_with"
+
+    @property
+    def label(self) -> str:
+        return {
+            "parent_of": "Parent or carer of",
+            "partner_of": "Partner of",
+            "sibling_of": "Sibling of",
+            "lives_with": "Lives with",
+        }[self.value]
+
+
+class Person(db.Model):
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    local_authority_area: Mapped[str | None] = mapped_column(String(120))
+    full_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    nhs_number: Mapped[str | None] = mapped_column(String(10))
+    school: Mapped[str | None] = mapped_column(String(200))
+    # Flags recorded by children's social care.
+    child_protection_plan: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    child_in_need: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    looked_after: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    registered_sex_offender: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Set when this record was merged into another; its involvements moved there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    names: Mapped[list[PersonName]] = relationship(
+        back_populates="person", order_by="PersonName.id", cascade="all, delete-orphan"
+    )
+    addresses: Mapped[list[PersonAddress]] = relationship(
+        back_populates="person", order_by="PersonAddress.id", cascade="all, delete-orphan"
+    )
+    involvements: Mapped[list[Involvement]] = relationship(back_populates="person", order_by="Involvement.id")
+
+    __table_args__ = (
+        Index("ix_persons_area_born", "local_authority_area", "date_of_birth"),
+        Index("ix_persons_area_nhs", "local_authority_area", "nhs_number"),
+    )
+
+    @property
+    def flags(self) -> list[str]:
+        return [
+            label
+            for flag, label in (
+                (self.child_protection_plan, "Child protection plan"),
+                (self.child_in_need, "Child in need"),
+                (self.looked_after, "Looked after"),
+                (self.registered_sex_offender, "Registered sex offender"),
+            )
+            if flag
+        ]
+
+    def age_on(self, day: date) -> int | None:
+        if self.date_of_birth is None:
+            return None
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id}>"
+
+
+class PersonName(db.Model):
+    """Every name a person is known by. `sound` and `birth_year` find candidates fast."""
+
+    __tablename__ = "person_names"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[NameKind] = mapped_column(_enum(NameKind, "name_kind"), default=NameKind.CURRENT)
+    full_name: Mapped[str] = mapped_column(String(200))
+    surname_sound: Mapped[str] = mapped_column(String(16))
+    birth_year: Mapped[int | None]
+    local_authority_area: Mapped[str | None] = mapped_column(String(120))
+
+    person: Mapped[Person] = relationship(back_populates="names")
+
+    __table_args__ = (
+        Index("ix_person_names_sound", "local_authority_area", "surname_sound", "birth_year"),
+        UniqueConstraint("person_id", "full_name", name="uq_person_names_person_name"),
+    )
+
+
+class PersonAddress(db.Model):
+    __tablename__ = "person_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(300))
+    postcode: Mapped[str | None] = mapped_column(String(8), index=True)
+    first_recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="addresses")
+
+    __table_args__ = (UniqueConstraint("person_id", "address", name="uq_person_addresses_person_address"),)
+
+
+class Involvement(db.Model):
+    """One person named on one referral, in one role, as they were written down then."""
+
+    __tablename__ = "involvements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    role: Mapped[PersonRole] = mapped_column(_enum(PersonRole, "person_role"))
+    # The child's own record on the referral (voice, demeanour) when the role is child.
+    child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    address: Mapped[str | None] = mapped_column(String(300))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="involvements")
+
+    __table_args__ = (Index("ix_involvements_person_referral", "person_id", "referral_id"),)
+
+
+class PossibleMatch(db.Model):
+    """A strong, unconfirmed likeness between a person just named and one already known."""
+
+    __tablename__ = "possible_matches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    involvement_id: Mapped[int] = mapped_column(ForeignKey("involvements.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[MatchStatus] = mapped_column(
+        _enum(MatchStatus, "match_status"), default=MatchStatus.OPEN, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    involvement: Mapped[Involvement] = relationship()
+    candidate: Mapped[Person] = relationship()
+    resolved_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("involvement_id", "candidate_id", name="uq_possible_matches_pair"),)
+
+
+class PersonMerge(db.Model):
+    """Two records of one person joined, with exactly what moved, so it can be undone."""
+
+    __tablename__ = "person_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    merged_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    moved: Mapped[dict] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)
+    merged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    survivor: Mapped[Person] = relationship(foreign_keys=[survivor_id])
+    merged: Mapped[Person] = relationship(foreign_keys=[merged_id])
+
+
+class PersonRelationship(db.Model):
+    """How two people are related: derived from referrals, or recorded by a worker."""
+
+    __tablename__ = "person_relationships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    other_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    kind: Mapped[RelationshipKind] = mapped_column(_enum(RelationshipKind, "relationship_kind"))
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="SET NULL"))
+    corrected: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    ended: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    other: Mapped[Person] = relationship(foreign_keys=[other_id])
+
+    __table_args__ = (UniqueConstraint("person_id", "other_id", "kind", name="uq_person_relationships"),)

@@ -1,0 +1,1 @@
+"""People across referrals: records, matching, merging, history and cumulative risk."""

@@ -1,0 +1,150 @@
+"""People across referrals: linking, possible matches, merging and the history decisions see."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEvent, Involvement, MatchStatus, Person, PersonMerge, PossibleMatch
+from app.people import services as people
+from app.people.history import decision_inputs, earlier_referrals, indicators
+from tests.referrals import steps
+
+
+def matches_for(referral) -> list[PossibleMatch]:
+    return list(db.session.scalars(select(PossibleMatch).where(PossibleMatch.referral_id == referral.id)))
+
+
+def child_person(referral) -> Person:
+    involvement = db.session.scalar(
+        select(Involvement).where(Involvement.referral_id == referral.id, Involvement.role == "child")
+    )
+    return involvement.person
+
+
+def confirm_all(journey) -> None:
+    for match in matches_for(journey.referral):
+        if match.status is MatchStatus.OPEN:
+            people.confirm_match(journey.users["social_care"], match)
+    db.session.commit()
+
+
+def test_a_misspelt_child_is_offered_as_a_possible_match_and_not_linked(start_journey):
+    first = start_journey(children=[steps.child("Casey Fictional", date(2013, 3, 4))])
+    second = start_journey(children=[steps.child("Kasey  Fictional", date(2013, 4, 3))])
+    [match] = matches_for(second.referral)
+    assert match.candidate_id == child_person(first.referral).id
+    assert match.status is MatchStatus.OPEN
+    assert "similar name" in match.reasons
+    # Nothing is linked until someone confirms it.
+    assert child_person(second.referral).id != child_person(first.referral).id
+    assert decision_inputs(second.referral)["prior_notifications_12m"] == 0
+
+
+def test_an_equal_nhs_number_links_automatically(start_journey):
+    first = start_journey(children=[steps.child("Casey Fictional", nhs_number="9434765919")])
+    second = start_journey(children=[steps.child("Casey Smith", date(2012, 1, 1), nhs_number="9434765919")])
+    assert child_person(second.referral).id == child_person(first.referral).id
+    assert matches_for(second.referral) == []
+    assert decision_inputs(second.referral)["prior_notifications_12m"] == 1
+
+
+def test_a_weak_likeness_is_never_offered(start_journey):
+    start_journey(children=[steps.child("Casey Fictional", date(2013, 3, 4))])
+    other = start_journey(children=[steps.child("Morgan Fictional", date(2013, 3, 4))])
+    assert matches_for(other.referral) == []
+
+
+def test_confirmed_matches_raise_the_count_and_change_the_recommendation(start_journey):
+    for _ in range(4):
+        journey = start_journey(incident_type="other", dash_level=None)
+        confirm_all(journey)
+    fifth = start_journey(incident_type="other", dash_level=None)
+    assert len(matches_for(fifth.referral)) == 1  # the earlier four are one person now
+    confirm_all(fifth)
+    assert decision_inputs(fifth.referral)["prior_notifications_12m"] == 4
+    fifth.to_threshold(rag="green")
+    [decision] = [t for t in fifth.referral.ready_tasks if t.step == "threshold_decision"]
+    from app.referrals import workflow
+
+    data = workflow.engine().data(workflow.load(fifth.referral))
+    assert data["recommended_outcome"] == "s47"
+    assert data["recommendation_rule"].startswith("R9:")
+    history = earlier_referrals(fifth.referral)[child_person(fifth.referral).id]
+    assert len(history) == 4 and decision
+
+
+def test_a_suspect_named_on_other_childrens_referrals_is_counted(start_journey):
+    suspect = {"role": "suspect", "full_name": "Dale Example", "date_of_birth": date(1985, 6, 1)}
+    first = start_journey(children=[steps.child("Casey Fictional")], people=[suspect])
+    second = start_journey(
+        children=[steps.child("Robin Sample", date(2016, 9, 9))],
+        people=[{**suspect, "full_name": "Dale Exampel"}],
+    )
+    confirm_all(second)
+    assert child_person(first.referral).id != child_person(second.referral).id
+    [child_indicators] = indicators(second.referral).values()
+    assert child_indicators.adults == [("Dale Exampel", "Alleged perpetrator or suspect", 1)]
+    assert decision_inputs(second.referral)["suspect_linked_to_other_children"] == 1
+
+
+def test_merge_and_unmerge_restore_exactly_the_earlier_links(start_journey):
+    first = start_journey(children=[steps.child("Casey Fictional")])
+    second = start_journey(children=[steps.child("Casey Fictionl", address="9 New Street, ZZ9 9ZZ")])
+    known, newer = child_person(first.referral), child_person(second.referral)
+    before = {inv.id: inv.person_id for inv in db.session.scalars(select(Involvement))}
+    names_before = sorted(n.full_name for n in known.names)
+    addresses_before = sorted(a.address for a in known.addresses)
+    [match] = matches_for(second.referral)
+    record = people.confirm_match(second.users["social_care"], match)
+    db.session.commit()
+    assert child_person(second.referral).id == known.id
+    assert sorted(n.full_name for n in known.names) == sorted([*names_before, "Casey Fictionl"])
+    people.unmerge(second.users["manager"], record)
+    db.session.commit()
+    after = {inv.id: inv.person_id for inv in db.session.scalars(select(Involvement))}
+    assert after == before
+    known = db.session.get(Person, known.id)
+    assert sorted(n.full_name for n in known.names) == names_before
+    assert sorted(a.address for a in known.addresses) == addresses_before
+    assert db.session.get(Person, newer.id).merged_into_id is None
+    assert db.session.get(PossibleMatch, match.id).status is MatchStatus.OPEN
+    actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert "person_merged" in actions and "person_unmerged" in actions
+    assert db.session.get(PersonMerge, record.id).undone_at is not None
+
+
+def test_bad_merges_are_refused_and_change_nothing(start_journey, make_agency, make_user):
+    first = start_journey()
+    person = child_person(first.referral)
+    with pytest.raises(people.PersonInvalid) as error:
+        people.merge(first.users["manager"], person, person)
+    assert error.value.errors == {"person": "A person cannot be merged with themselves"}
+    elsewhere = Person(
+        local_authority_area="Otherland", full_name="Casey Fictional", date_of_birth=date(2013, 3, 4)
+    )
+    db.session.add(elsewhere)
+    db.session.flush()
+    with pytest.raises(people.PersonInvalid) as error:
+        people.merge(first.users["manager"], person, elsewhere)
+    assert "different areas (Testshire and Otherland)" in error.value.errors["person"]
+    assert db.session.scalars(select(PersonMerge)).all() == []
+    assert elsewhere.merged_into_id is None
+
+
+def test_an_adult_recorded_as_a_child_and_a_child_recorded_as_an_adult_are_refused(mash):
+    from app.referrals import services
+
+    data = steps.notification(
+        children=[steps.child("Grown Up", date(2000, 1, 1))],
+        people=[{"role": "parent_carer", "full_name": "Young Parent", "date_of_birth": date(2015, 1, 1)}],
+    )
+    with pytest.raises(services.StepInvalid) as error:
+        services.create_referral(mash["police"], data)
+    assert "was 18 or over on the date of the incident" in error.value.errors["children.0.date_of_birth"]
+    assert "was under 18 on the date of the incident" in error.value.errors["people.0.date_of_birth"]
+    db.session.rollback()
+    assert db.session.scalars(select(Person)).all() == []
