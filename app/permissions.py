@@ -26,6 +26,7 @@ class Permission(enum.StrEnum):
     AUDIT = "audit"  # see the audit area: dashboard, gap lists, case audits, exports
     RECORD_CASE_AUDIT = "record_case_audit"
     DRAW_AUDIT_SAMPLE = "draw_audit_sample"
+    LINK_PEOPLE = "link_people"  # confirm or reject possible matches, undo a merge
 
 
 ROLE_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {
@@ -33,7 +34,7 @@ ROLE_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {
         {Permission.SUBMIT_NOTIFICATION, Permission.VIEW_REFERRALS, Permission.WORK_TASKS}
     ),
     RoleName.SOCIAL_CARE: frozenset(
-        {Permission.RECORD_CONTACT, Permission.VIEW_REFERRALS, Permission.WORK_TASKS}
+        {Permission.RECORD_CONTACT, Permission.VIEW_REFERRALS, Permission.WORK_TASKS, Permission.LINK_PEOPLE}
     ),
     RoleName.HEALTH: frozenset({Permission.RECORD_CONTACT, Permission.VIEW_REFERRALS, Permission.WORK_TASKS}),
     RoleName.MASH_MANAGER: frozenset(
@@ -43,6 +44,7 @@ ROLE_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {
             Permission.AUDIT,
             Permission.RECORD_CASE_AUDIT,
             Permission.DRAW_AUDIT_SAMPLE,
+            Permission.LINK_PEOPLE,
         }
     ),
     # Read-only: sees referrals and the audit area, grades cases, changes nothing on a case.

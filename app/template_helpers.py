@@ -15,6 +15,7 @@ from app.permissions import Permission, user_can
 NAVIGATION: list[tuple[str, str, Permission | None]] = [
     ("tasks.inbox", "Tasks", Permission.WORK_TASKS),
     ("referrals.index", "Referrals", Permission.VIEW_REFERRALS),
+    ("people.search", "Find a person", Permission.VIEW_REFERRALS),
     ("notifications.new", "New police notification", Permission.SUBMIT_NOTIFICATION),
     ("notifications.new_contact", "Record a contact", Permission.RECORD_CONTACT),
     ("audit.dashboard", "Audit", Permission.AUDIT),

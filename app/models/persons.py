@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.clock import utcnow
@@ -122,6 +122,26 @@ class Person(db.Model):
             )
             if flag
         ]
+
+    @classmethod
+    def visible_ids(cls, user: User):
+        """A select() of the ids of people named on a referral `user` may see."""
+        from app.models.referrals import referral_agencies
+
+        return select(Involvement.person_id).where(
+            Involvement.referral_id.in_(
+                select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == user.agency_id)
+            )
+        )
+
+    def can_view(self, user: User) -> bool:
+        """Staff who may see at least one referral naming this person, in a front-door role."""
+        from app.permissions import Permission, user_can
+
+        return user_can(user, Permission.VIEW_REFERRALS) and (
+            db.session.scalar(select(self.visible_ids(user).where(Involvement.person_id == self.id).exists()))
+            or False
+        )
 
     def age_on(self, day: date) -> int | None:
         if self.date_of_birth is None:

@@ -209,3 +209,144 @@ def decision_inputs(referral: Referral, now: datetime | None = None) -> dict:
         ),
         "infant_injured": infant_injured,
     }
+
+
+# --- A person's chronology -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChronologyEntry:
+    at: datetime
+    referral_id: int
+    reference: str
+    what: str
+    detail: str = ""
+
+
+@dataclass
+class PersonRecord:
+    """What the person page shows: the chronology, the child's words, open work and links."""
+
+    chronology: list[ChronologyEntry]
+    voices: list[tuple[datetime, str, str]]  # (when, reference, the child's own words)
+    open_work: list[tuple[int, str, str, str]]  # (referral id, reference, task title, lane)
+    linked: list[tuple[Person, str, int]]  # (person, how they appear, referrals naming them)
+    hidden_referrals: int  # referrals naming the person that this user may not see
+
+
+def person_record(person: Person, user) -> PersonRecord:
+    """Everything recorded about a person across the referrals `user` may see, oldest first."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import selectinload
+
+    from app.models.referrals import referral_agencies
+    from app.referrals.presenters import OUTCOME_LABELS
+
+    involvements = list(db.session.scalars(select(Involvement).where(Involvement.person_id == person.id)))
+    referral_ids = {inv.referral_id for inv in involvements}
+    visible_ids = set(
+        db.session.scalars(
+            select(referral_agencies.c.referral_id).where(
+                referral_agencies.c.referral_id.in_(referral_ids),
+                referral_agencies.c.agency_id == user.agency_id,
+            )
+        )
+    )
+    referrals = db.session.scalars(
+        select(Referral)
+        .where(Referral.id.in_(visible_ids))
+        .options(
+            selectinload(Referral.threshold_decisions),
+            selectinload(Referral.strategy_discussions),
+            selectinload(Referral.plans),
+            selectinload(Referral.ready_tasks),
+        )
+    ).all()
+    by_id = {r.id: r for r in referrals}
+    entries: list[ChronologyEntry] = []
+    voices = []
+    for inv in involvements:
+        referral = by_id.get(inv.referral_id)
+        if referral is None:
+            continue
+        n = referral.notification
+        entries.append(
+            ChronologyEntry(
+                n.occurred_at,
+                referral.id,
+                referral.reference,
+                f"{n.incident_type.label} ({inv.role.label.lower()})",
+                n.description,
+            )
+        )
+        if n.pp_started_at:
+            entries.append(
+                ChronologyEntry(n.pp_started_at, referral.id, referral.reference, "Police protection began")
+            )
+        if n.pp_rescinded_at:
+            entries.append(
+                ChronologyEntry(n.pp_rescinded_at, referral.id, referral.reference, "Police protection ended")
+            )
+        if n.custody_arrived_at:
+            entries.append(
+                ChronologyEntry(n.custody_arrived_at, referral.id, referral.reference, "Arrived in custody")
+            )
+        child = next((c for c in referral.children if c.id == inv.child_id), None)
+        if child is not None and child.voice:
+            voices.append((n.occurred_at, referral.reference, child.voice))
+    for referral in referrals:
+        for decision in referral.threshold_decisions:
+            entries.append(
+                ChronologyEntry(
+                    decision.decided_at,
+                    referral.id,
+                    referral.reference,
+                    "Threshold decision: " + OUTCOME_LABELS.get(decision.outcome, decision.outcome),
+                    decision.rationale,
+                )
+            )
+        for discussion in referral.strategy_discussions:
+            entries.append(
+                ChronologyEntry(
+                    discussion.held_at, referral.id, referral.reference, "Strategy discussion held"
+                )
+            )
+        for plan in referral.plans:
+            entries.append(
+                ChronologyEntry(plan.agreed_at, referral.id, referral.reference, "Protective plan agreed")
+            )
+            if plan.closed_at:
+                entries.append(
+                    ChronologyEntry(plan.closed_at, referral.id, referral.reference, "Protective plan closed")
+                )
+    entries.sort(key=lambda e: (e.at, e.referral_id))
+    open_work = [
+        (r.id, r.reference, t.title, t.lane)
+        for r in referrals
+        for t in r.ready_tasks
+        if r.status.value == "open"
+    ]
+    others = db.session.execute(
+        select(Involvement.person_id, Involvement.role, func.count(func.distinct(Involvement.referral_id)))
+        .where(Involvement.referral_id.in_(visible_ids), Involvement.person_id != person.id)
+        .group_by(Involvement.person_id, Involvement.role)
+    ).all()
+    linked_people = {
+        p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_({o[0] for o in others})))
+    }
+    totals = dict(
+        db.session.execute(
+            select(Involvement.person_id, func.count(func.distinct(Involvement.referral_id)))
+            .where(Involvement.person_id.in_(linked_people))
+            .group_by(Involvement.person_id)
+        ).all()
+    )
+    linked = sorted(
+        (
+            (linked_people[pid], role.label, totals.get(pid, 0))
+            for pid, role, _ in others
+            if pid in linked_people
+        ),
+        key=lambda row: (row[0].full_name, row[0].id),
+    )
+    return PersonRecord(entries, sorted(voices), open_work, linked, len(referral_ids - visible_ids))
