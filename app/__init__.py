@@ -10,7 +10,10 @@ from config import BASE_DIR, Config, load_config
 
 def create_app(config: str | Config | None = None) -> Flask:
     """Build the app. Only wiring happens here: no I/O beyond reading config."""
-    app = Flask(__name__, instance_relative_config=True)
+    from app.transaction import TransactionalFlask
+
+    # Each request is one transaction: committed when its view returns, rolled back if it raises.
+    app = TransactionalFlask(__name__, instance_relative_config=True)
     app.config.from_object(config if isinstance(config, Config) else load_config(config))
     register_templates(app)
     register_extensions(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -10,15 +12,15 @@ from sqlalchemy import select, text
 from app.admin import services
 from app.extensions import db
 from app.models import Agency, AgencyKind, RoleName, User
+from app.transaction import transaction
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 agencies_cli = AppGroup("agencies", help="Manage agencies.")
 demo_cli = AppGroup("demo", help="Fictional demo data (development only).")
 
 
-def _fail(message: str) -> None:
-    db.session.rollback()
-    raise click.ClickException(message)
+def _fail(message: str) -> NoReturn:
+    raise click.ClickException(message)  # inside `transaction()`, nothing is kept
 
 
 @agencies_cli.command("create")
@@ -27,13 +29,13 @@ def _fail(message: str) -> None:
 @click.option("--area", "local_authority_area", default=None, help="Local authority area.")
 def create_agency(name: str, kind: str, local_authority_area: str | None) -> None:
     """Create an agency."""
-    try:
-        agency = services.save_agency(
-            None, None, name=name.strip(), kind=kind, local_authority_area=local_authority_area
-        )
-    except services.AdminError as error:
-        _fail(str(error))
-    db.session.commit()
+    with transaction():
+        try:
+            agency = services.save_agency(
+                None, None, name=name.strip(), kind=kind, local_authority_area=local_authority_area
+            )
+        except services.AdminError as error:
+            _fail(str(error))
     click.echo(f"Created agency {agency.name} ({agency.kind.label}).")
 
 
@@ -55,23 +57,23 @@ def create_user(
     email: str, full_name: str, agency_name: str, roles: tuple[str, ...], job_title: str | None, password: str
 ) -> None:
     """Create a user with a temporary password."""
-    agency = db.session.scalar(select(Agency).where(Agency.name == agency_name.strip()))
-    if agency is None:
-        _fail(f"No agency is called {agency_name!r}. Create it first with `flask agencies create`.")
-    try:
-        user = services.save_user(
-            None,
-            None,
-            full_name=full_name.strip(),
-            email=email,
-            agency=agency,
-            roles=list(roles),
-            job_title=job_title,
-            temporary_password=password,
-        )
-    except services.AdminError as error:
-        _fail(str(error))
-    db.session.commit()
+    with transaction():
+        agency = db.session.scalar(select(Agency).where(Agency.name == agency_name.strip()))
+        if agency is None:
+            _fail(f"No agency is called {agency_name!r}. Create it first with `flask agencies create`.")
+        try:
+            user = services.save_user(
+                None,
+                None,
+                full_name=full_name.strip(),
+                email=email,
+                agency=agency,
+                roles=list(roles),
+                job_title=job_title,
+                temporary_password=password,
+            )
+        except services.AdminError as error:
+            _fail(str(error))
     click.echo(f"Created {user.email} in {agency.name} with roles: {', '.join(r.label for r in user.roles)}.")
 
 
@@ -79,11 +81,11 @@ def create_user(
 @click.argument("email")
 def deactivate_user(email: str) -> None:
     """Deactivate a user so they cannot sign in."""
-    user = User.by_email(email)
-    if user is None:
-        _fail(f"No user has the email address {email!r}.")
-    services.set_active(None, user, False)
-    db.session.commit()
+    with transaction():
+        user = User.by_email(email)
+        if user is None:
+            _fail(f"No user has the email address {email!r}.")
+        services.set_active(None, user, False)
     click.echo(f"Deactivated {user.email}.")
 
 
@@ -104,8 +106,8 @@ def load_demo() -> None:
         _fail("Demo data is refused in the production configuration.")
     from app.demo import load_demo_data
 
-    created = load_demo_data()
-    db.session.commit()
+    with transaction():
+        created = load_demo_data()
     click.echo("Demo data: " + ", ".join(f"{n} {what} created" for what, n in created.items()))
 
 
@@ -142,10 +144,10 @@ def generate_demo(count: str, seed: int) -> None:
 
     n = _referral_count(count, MAX_REFERRALS)
     started = monotonic()
-    planted = generate(n, seed=seed)
-    # Fresh planner statistics after a bulk load, so report queries pick good plans.
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
+    with transaction():
+        planted = generate(n, seed=seed)
+        # Fresh planner statistics after a bulk load, so report queries pick good plans.
+        db.session.execute(text("ANALYZE"))
     click.echo(
         f"Generated {n:,} fictional referrals (seed {seed}) in {monotonic() - started:.1f} s: "
         "Northshire and Southvale, received over the last 12 months."

@@ -55,6 +55,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):
+        # A view's transaction is already rolled back (app.transaction); this is for
+        # a failure before the view, so the error page does not read a broken session.
         db.session.rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         title, message = MESSAGES[500]

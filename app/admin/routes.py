@@ -17,6 +17,7 @@ from app.extensions import db
 from app.forms import select_choices
 from app.models import Agency, ApiToken, User
 from app.permissions import Permission, requires
+from app.transaction import savepoint
 
 bp = Blueprint("admin", __name__)
 
@@ -51,18 +52,17 @@ def edit_agency(agency_id: int | None):
         form.kind.data = agency.kind.value
     if form.validate_on_submit():
         try:
-            services.save_agency(
-                current_user,
-                agency,
-                name=form.name.data,
-                kind=form.kind.data,
-                local_authority_area=form.local_authority_area.data,
-            )
+            with savepoint():
+                services.save_agency(
+                    current_user,
+                    agency,
+                    name=form.name.data,
+                    kind=form.kind.data,
+                    local_authority_area=form.local_authority_area.data,
+                )
         except services.AdminError as error:
-            db.session.rollback()
             _show_error(form, error)
         else:
-            db.session.commit()
             flash(f"Agency ‘{form.name.data}’ saved.", "success")
             return redirect(url_for("admin.agencies"))
     return render_template("admin/agency_form.html", form=form, agency=agency), 400 if form.errors else 200
@@ -88,21 +88,20 @@ def edit_user(user_id: int | None):
     if form.validate_on_submit():
         agency = db.session.get(Agency, int(form.agency_id.data))
         try:
-            services.save_user(
-                current_user,
-                user,
-                full_name=form.full_name.data,
-                email=form.email.data,
-                job_title=form.job_title.data,
-                agency=agency,
-                roles=form.roles.data,
-                temporary_password=form.password.data if user is None else None,
-            )
+            with savepoint():
+                services.save_user(
+                    current_user,
+                    user,
+                    full_name=form.full_name.data,
+                    email=form.email.data,
+                    job_title=form.job_title.data,
+                    agency=agency,
+                    roles=form.roles.data,
+                    temporary_password=form.password.data if user is None else None,
+                )
         except services.AdminError as error:
-            db.session.rollback()
             _show_error(form, error)
         else:
-            db.session.commit()
             flash(f"User {form.email.data} saved.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user), 400 if form.errors else 200
@@ -115,12 +114,11 @@ def temporary_password(user_id: int):
     form = TemporaryPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_temporary_password(current_user, user, form.password.data)
+            with savepoint():
+                services.set_temporary_password(current_user, user, form.password.data)
         except services.AdminError as error:
-            db.session.rollback()
             _show_error(form, error)
         else:
-            db.session.commit()
             flash(
                 f"Temporary password set for {user.email}. They must change it when they sign in.", "success"
             )
@@ -135,12 +133,11 @@ def change_active(user_id: int, action: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            services.set_active(current_user, user, action == "reactivate")
+            with savepoint():
+                services.set_active(current_user, user, action == "reactivate")
         except services.AdminError as error:
-            db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            db.session.commit()
             flash(f"{user.email} {action}d.", "success")
             return redirect(url_for("admin.users"))
     return render_template(
@@ -157,12 +154,11 @@ def api_tokens(user_id: int):
     new_token = None
     if form.validate_on_submit():
         try:
-            _, new_token = services.issue_api_token(current_user, user, form.name.data)
+            with savepoint():
+                _, new_token = services.issue_api_token(current_user, user, form.name.data)
         except services.AdminError as error:
-            db.session.rollback()
             _show_error(form, error)
         else:
-            db.session.commit()
             form = ApiTokenForm(formdata=None)
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
@@ -179,6 +175,5 @@ def revoke_token(user_id: int, token_id: int):
     if row is None:
         abort(404)
     services.revoke_api_token(current_user, row)
-    db.session.commit()
     flash(f"Token ‘{row.name}’ revoked. Systems using it can no longer connect.", "success")
     return redirect(url_for("admin.api_tokens", user_id=user_id))

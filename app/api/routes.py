@@ -21,9 +21,10 @@ from app.extensions import csrf, db
 from app.models import ApiToken, Referral
 from app.notifications.forms import ContactForm, PoliceNotificationForm
 from app.permissions import Permission, public, requires
-from app.referrals import services
+from app.referrals import completion, services
 from app.referrals.routes import load_visible_referral
 from app.tasks.forms import TASK_FORMS
+from app.transaction import savepoint
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -119,6 +120,10 @@ def flatten_errors(errors, prefix: str = "") -> dict[str, str]:
 
 def _invalid(errors: dict[str, str]):
     return jsonify(error="The data is not valid. Nothing was saved.", errors=errors, status=422), 422
+
+
+def _stale(error: services.StaleSubmission):
+    return jsonify(error=str(error), status=409), 409
 
 
 def _json_body() -> dict:
@@ -225,11 +230,10 @@ def submit_notification():
     if not form.validate():
         return _invalid(flatten_errors(form.errors))
     try:
-        referral = services.create_referral(current_user, form.to_service_data())
+        with savepoint():
+            referral = services.create_referral(current_user, form.to_service_data())
     except services.StepInvalid as error:
-        db.session.rollback()
         return _invalid(error.errors)
-    db.session.commit()
     return jsonify(referral_document(referral)), 201
 
 
@@ -254,30 +258,25 @@ def complete_task(referral_id: int, task_id: str):
     """Complete a task. The body holds `version` (from the referral document) and the step's answers."""
     from flask_login import current_user
 
-    from app.permissions import lanes_for
-
     referral = load_visible_referral(referral_id, for_update=True)
-    ready = services.find_ready_task(referral, task_id)
-    if ready is None:
-        return jsonify(error=services.STALE_MESSAGE, status=409), 409
-    if ready.lane not in lanes_for(current_user):
+    try:
+        ready = completion.task_to_complete(current_user, referral, task_id)
+    except services.StaleSubmission as error:
+        return _stale(error)
+    except services.NotAllowed:
         abort(403)
     form_class = TASK_FORMS[ready.step]
     form = form_class(formdata=to_formdata(form_class, _json_body()), meta={"csrf": False})
     if not form.validate():
         return _invalid(flatten_errors(form.errors))
     try:
-        services.complete_task(current_user, referral, task_id, form.version.data, form.to_service_data())
+        completion.complete_task(current_user, referral, ready, form)
     except services.StepInvalid as error:
-        db.session.rollback()
         return _invalid(error.errors)
     except services.StaleSubmission as error:
-        db.session.rollback()
-        return jsonify(error=str(error), status=409), 409
+        return _stale(error)
     except services.NotAllowed:
-        db.session.rollback()
         abort(403)
-    db.session.commit()
     return jsonify(referral_document(referral))
 
 

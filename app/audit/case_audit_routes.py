@@ -1,6 +1,6 @@
 """Case audits, audit samples and audit results (views on the audit blueprint).
 
-Every view reads: load, authorise, validate, call one service, commit, redirect.
+Every view reads: load, authorise, validate, call one service, redirect (the request commits).
 A case or sample outside the user's agency gets 403, as does an id that does not exist.
 """
 
@@ -15,11 +15,11 @@ from app.audit.charts import stacked_bar_chart
 from app.audit.csv_export import csv_response
 from app.audit.scope import AuditScope, areas_for, scope_from_args
 from app.domain.clock import LONDON
-from app.extensions import db
 from app.forms import apply_errors
 from app.models import AuditStage, Grade, record_audit_event
 from app.permissions import Permission, requires
 from app.referrals.presenters import OUTCOME_LABELS, timeline
+from app.transaction import savepoint
 
 PAGE_SIZE = 50
 GRADE_SERIES = [grade.label for grade in Grade]
@@ -64,14 +64,13 @@ def record_case_audit(referral_id: int):
     if form.validate_on_submit():
         answers = form.to_service_data()
         try:
-            audit = case_audits.record_case_audit(
-                current_user, referral, answers["grades"], answers["summary"], sample
-            )
+            with savepoint():
+                audit = case_audits.record_case_audit(
+                    current_user, referral, answers["grades"], answers["summary"], sample
+                )
         except case_audits.AuditInvalid as error:
-            db.session.rollback()
             apply_errors(form, error.errors)
         else:
-            db.session.commit()
             flash(f"Case audit of {referral.reference} recorded.", "success")
             if sample is not None:
                 return redirect(url_for("audit.sample", sample_id=sample.id))
@@ -152,12 +151,11 @@ def draw_sample():
         form.period_start.data, form.period_end.data
     )
     try:
-        sample = case_audits.draw_sample(current_user, scope, form.size_number)
+        with savepoint():
+            sample = case_audits.draw_sample(current_user, scope, form.size_number)
     except case_audits.AuditInvalid as error:
-        db.session.rollback()
         apply_errors(form, error.errors)
         return _samples_page(form, 400)
-    db.session.commit()
     drawn = len(sample.cases)
     if drawn < sample.requested_size:
         flash(
@@ -216,7 +214,6 @@ def results_csv():
         abort(400, description="; ".join(errors.values()))
     rows = case_audits.result_rows(scope)
     record_audit_event(current_user, "export", "audit-results", rows=len(rows), filters=scope.as_args())
-    db.session.commit()
     return csv_response(
         f"front-door-audit-results-{scope.period_start}-to-{scope.period_end}.csv",
         CSV_HEADINGS,

@@ -8,7 +8,6 @@ from flask_login import current_user
 from app.audit import bp, ilacs
 from app.audit.csv_export import csv_response
 from app.audit.scope import areas_for, scope_from_args
-from app.extensions import db
 from app.permissions import Permission, requires
 
 
@@ -40,5 +39,4 @@ def ilacs_csv(slug: str):
         # Never download a different period from the one asked for: show what is wrong instead.
         return _page(scope, errors, 400)
     ilacs.record_export(current_user._get_current_object(), slug, scope)
-    db.session.commit()
     return csv_response(annex_list.filename(scope), annex_list.headings, ilacs.rows(slug, scope))

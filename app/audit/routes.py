@@ -11,7 +11,6 @@ from app.audit.csv_export import csv_response
 from app.audit.dashboard import build_dashboard
 from app.audit.gaps import GAPS_BY_SLUG, OWNER_LABELS, attach_children, rows_for
 from app.audit.scope import areas_for, scope_from_args
-from app.extensions import db
 from app.models import record_audit_event
 from app.permissions import Permission, requires
 
@@ -104,7 +103,6 @@ def gap_list_csv(slug: str):
     attach_children(rows)
     filters = scope.as_args() | ({"owner": owner} if owner else {})
     record_audit_event(current_user, "export", f"gap-list:{slug}", rows=len(rows), filters=filters)
-    db.session.commit()
     headings = [
         "Referral",
         "Received",

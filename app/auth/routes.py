@@ -8,8 +8,9 @@ from flask_login import current_user, login_user, logout_user
 
 from app.auth.forms import ChangePasswordForm, SignInForm, SignOutForm
 from app.auth.services import SIGN_IN_FAILED, PasswordRejected, authenticate, change_password
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.permissions import public, signed_in
+from app.transaction import savepoint
 
 bp = Blueprint("auth", __name__)
 
@@ -42,8 +43,7 @@ def sign_in():
         return redirect(url_for("main.index"))
     form = SignInForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
-        db.session.commit()
+        user = authenticate(form.email.data, form.password.data)  # a failure is counted, and committed
         if user is None:
             form.password.errors.append(SIGN_IN_FAILED)
         else:
@@ -69,12 +69,11 @@ def change_password_page():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            change_password(current_user, form.current_password.data, form.new_password.data)
+            with savepoint():
+                change_password(current_user, form.current_password.data, form.new_password.data)
         except PasswordRejected as problem:
-            db.session.rollback()
             getattr(form, problem.field).errors.append(str(problem))
         else:
-            db.session.commit()
             login_user(current_user._get_current_object())  # the session id includes the new session version
             flash("Your password has been changed.", "success")
             return redirect(url_for("main.index"))

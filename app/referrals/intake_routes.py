@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from app.extensions import db
 from app.notifications.forms import ContactForm, PoliceNotificationForm
 from app.permissions import Permission, requires
 from app.referrals import services
+from app.transaction import savepoint
 
 bp = Blueprint("notifications", __name__)
 
@@ -18,12 +18,11 @@ def _intake(form, template: str):
         return render_template(template, form=form)
     if form.validate_on_submit():
         try:
-            referral = services.create_referral(current_user, form.to_service_data())
+            with savepoint():
+                referral = services.create_referral(current_user, form.to_service_data())
         except services.StepInvalid as error:
-            db.session.rollback()
             form.add_service_errors(error.errors)
         else:
-            db.session.commit()
             flash(f"Referral {referral.reference} created and sent to MASH triage.", "success")
             return redirect(url_for("referrals.show", referral_id=referral.id))
     return render_template(template, form=form), 400 if form.errors else 200

@@ -15,6 +15,7 @@ from app.permissions import Permission, lanes_for, requires
 from app.referrals import recording, services
 from app.referrals.forms import ConferenceForm, PlanActionUpdateForm, PoliceProtectionEndedForm
 from app.referrals.presenters import timeline
+from app.transaction import savepoint
 
 bp = Blueprint("referrals", __name__)
 
@@ -69,12 +70,11 @@ def update_action(referral_id: int, action_id: int):
     form = PlanActionUpdateForm()
     if form.validate_on_submit():
         try:
-            services.update_plan_action(current_user, action, form.status.data, form.note.data or None)
+            with savepoint():
+                services.update_plan_action(current_user, action, form.status.data, form.note.data or None)
         except services.StepInvalid as error:
-            db.session.rollback()
             apply_errors(form, error.errors)
         else:
-            db.session.commit()
             flash("Plan action updated.", "success")
             return redirect(url_for("referrals.show", referral_id=referral.id, _anchor="plan"))
     referral = load_visible_referral(referral_id)
@@ -112,7 +112,7 @@ def _record_after_steps(
     anchor: str | None = None,
 ):
     """One thing recorded on a referral outside its workflow steps, by a user in `lane`:
-    load and authorise, validate the form, call the service (`record(referral)`), commit once."""
+    load and authorise, validate the form, call the service (`record(referral)`), redirect."""
     _require_lane(lane)
     referral = load_visible_referral(referral_id, for_update=request.method == "POST")
     back = url_for("referrals.show", referral_id=referral.id, _anchor=anchor)
@@ -121,13 +121,11 @@ def _record_after_steps(
         return redirect(back)
     if form.validate_on_submit():
         try:
-            record(referral)
+            with savepoint():
+                record(referral)
         except services.StepInvalid as error:
-            db.session.rollback()
-            referral = load_visible_referral(referral_id)
             _apply_service_errors(form, error.errors)
         else:
-            db.session.commit()
             flash(done, "success")
             return redirect(back)
     return render_template(template, referral=referral, form=form), 400 if form.errors else 200

@@ -6,11 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.extensions import db
-from app.permissions import Permission, lanes_for, requires
-from app.referrals import services, workflow
+from app.permissions import Permission, requires
+from app.referrals import completion, services, workflow
 from app.referrals.presenters import OUTCOME_LABELS
 from app.referrals.routes import load_visible_referral
 from app.tasks.forms import TASK_FORMS
+from app.transaction import savepoint
 
 bp = Blueprint("tasks", __name__)
 
@@ -27,20 +28,23 @@ def inbox():
 def pick_up(referral_id: int, task_id: str):
     referral = load_visible_referral(referral_id, for_update=True)
     try:
-        services.assign_task(current_user, referral, task_id)
+        with savepoint():
+            services.assign_task(current_user, referral, task_id)
     except services.NotAllowed:
         abort(403)
     except services.StaleSubmission as error:
-        db.session.rollback()
         flash(str(error))
         return redirect(url_for("tasks.inbox"))
-    db.session.commit()
     flash("Task picked up. It now shows as yours.", "success")
     return redirect(
         request.form.get("next") == "task"
         and url_for("tasks.task", referral_id=referral_id, task_id=task_id)
         or url_for("tasks.inbox")
     )
+
+
+def _gone(referral, error: services.StaleSubmission):
+    return render_template("tasks/gone.html", referral=referral, message=str(error)), 409
 
 
 def _context(referral, ready) -> dict:
@@ -78,10 +82,11 @@ def _context(referral, ready) -> dict:
 @requires(Permission.WORK_TASKS)
 def task(referral_id: int, task_id: str):
     referral = load_visible_referral(referral_id, for_update=request.method == "POST")
-    ready = services.find_ready_task(referral, task_id)
-    if ready is None:
-        return render_template("tasks/gone.html", referral=referral, message=services.STALE_MESSAGE), 409
-    if ready.lane not in lanes_for(current_user):
+    try:
+        ready = completion.task_to_complete(current_user, referral, task_id)
+    except services.StaleSubmission as error:
+        return _gone(referral, error)
+    except services.NotAllowed:
         abort(403)
     form = TASK_FORMS[ready.step]()
     if request.method == "GET":
@@ -90,20 +95,16 @@ def task(referral_id: int, task_id: str):
         pass  # added or removed a row: show the form again, nothing saved
     elif form.validate_on_submit():
         try:
-            services.complete_task(current_user, referral, task_id, form.version.data, form.to_service_data())
+            completion.complete_task(current_user, referral, ready, form)
         except services.StepInvalid as error:
-            db.session.rollback()
             # Task forms place service errors themselves, list rows included.
             for message in form.apply_service_errors(error.errors):
                 flash(message)
         except services.StaleSubmission as error:
-            db.session.rollback()
-            return render_template("tasks/gone.html", referral=referral, message=str(error)), 409
+            return _gone(referral, error)
         except services.NotAllowed:
-            db.session.rollback()
             abort(403)
         else:
-            db.session.commit()
             flash(f"{ready.title}: saved.", "success")
             return redirect(url_for("referrals.show", referral_id=referral_id))
     status = 400 if form.errors else 200

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ApiToken, Referral
+from app.referrals import services
 from tests.conftest import sign_in
 
 
@@ -182,3 +185,88 @@ def test_openapi_document(client):
     assert document["openapi"].startswith("3.")
     assert "/referrals/{referral_id}/tasks/{task_id}" in document["paths"]
     assert "Task_strategy_discussion" in document["components"]["schemas"]
+
+
+# --- What a request saves --------------------------------------------------------
+
+
+def issued_token(user) -> tuple[int, dict]:
+    row, token = ApiToken.issue(user, "test system", None)
+    db.session.commit()
+    return row.id, {"Authorization": f"Bearer {token}"}
+
+
+def saved_last_use(token_id: int):
+    """The token's last use as the database holds it: anything left uncommitted is dropped first."""
+    db.session.rollback()
+    return db.session.scalar(select(ApiToken.last_used_at).where(ApiToken.id == token_id))
+
+
+def saved_rag(referral_id: int):
+    db.session.rollback()
+    return db.session.scalar(select(Referral.rag).where(Referral.id == referral_id))
+
+
+def refuse_after_writing(actor, referral, task_id, expected_version, data):
+    """A service that writes and then refuses, as one whose rule fails late would."""
+    referral.rag = "red"
+    db.session.flush()
+    raise services.StepInvalid({"rag": "Refused after writing"})
+
+
+ADULT_NOTIFICATION = {
+    "incident_type": "neglect",
+    "location": "Somewhere",
+    "description": "Concern",
+    "immediate_action": "Visited",
+    "children": [{"full_name": "Grown Up", "date_of_birth": "1990-01-01"}],
+}
+
+
+def test_api_get_saves_when_the_token_was_last_used(client, mash, clock):
+    token_id, headers = issued_token(mash["social_care"])
+    assert saved_last_use(token_id) is None
+    used = clock.set(datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
+    assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+    assert saved_last_use(token_id) == used
+
+
+def test_api_422_saves_the_tokens_last_use_and_none_of_the_invalid_data(client, mash, clock):
+    token_id, headers = issued_token(mash["police"])
+    before = db.session.scalar(select(func.count(Referral.id)))
+    used = clock.set(datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
+    response = client.post("/api/v1/notifications", json=ADULT_NOTIFICATION, headers=headers)
+    assert response.status_code == 422
+    assert saved_last_use(token_id) == used
+    assert db.session.scalar(select(func.count(Referral.id))) == before
+
+
+def test_api_task_the_service_refuses_keeps_nothing_it_wrote(client, start_journey, mash, clock, monkeypatch):
+    journey = start_journey()
+    token_id, headers = issued_token(mash["social_care"])
+    monkeypatch.setattr(services, "complete_task", refuse_after_writing)
+    used = clock.set(datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
+    url = f"/api/v1/referrals/{journey.referral.id}/tasks/{journey.ready()['triage']}"
+    answers = {"version": journey.referral.version, "rag": "amber", "rag_reason": "Repeat"}
+    response = client.post(url, json=answers | {"significant_harm_suspected": False}, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"rag": "Refused after writing"}
+    assert saved_rag(journey.referral.id) is None
+    assert saved_last_use(token_id) == used
+
+
+def test_task_page_the_service_refuses_keeps_nothing_it_wrote(client, start_journey, mash, monkeypatch):
+    journey = start_journey()
+    sign_in(client, mash["social_care"].email)
+    monkeypatch.setattr(services, "complete_task", refuse_after_writing)
+    url = f"/referrals/{journey.referral.id}/tasks/{journey.ready()['triage']}"
+    answers = {
+        "version": str(journey.referral.version),
+        "rag": "amber",
+        "rag_reason": "Repeat",
+        "significant_harm_suspected": "no",
+    }
+    response = client.post(url, data=answers)
+    assert response.status_code == 400
+    assert "Refused after writing" in page(response)
+    assert saved_rag(journey.referral.id) is None
