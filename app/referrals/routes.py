@@ -11,6 +11,7 @@ from app.domain.clock import london_today, utcnow
 from app.extensions import db
 from app.forms import apply_errors
 from app.models import PlanAction, Referral, ReferralStatus
+from app.people.presenters import referral_history
 from app.permissions import Permission, lanes_for, requires
 from app.referrals import recording, services
 from app.referrals.forms import ConferenceForm, PlanActionUpdateForm, PoliceProtectionEndedForm
@@ -49,6 +50,7 @@ def show(referral_id: int):
         referral=referral,
         timeline=timeline(referral),
         action_form=PlanActionUpdateForm(),
+        people_history=referral_history(referral),
     )
 
 

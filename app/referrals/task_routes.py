@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.extensions import db
+from app.people.presenters import referral_history
 from app.permissions import Permission, requires
 from app.referrals import completion, services, workflow
 from app.referrals.presenters import OUTCOME_LABELS
@@ -47,6 +48,10 @@ def _gone(referral, error: services.StaleSubmission):
     return render_template("tasks/gone.html", referral=referral, message=str(error)), 409
 
 
+# The decision pages that show the children's history across referrals.
+HISTORY_STEPS = frozenset({"triage", "threshold_decision", "resolve_disagreement", "strategy_discussion"})
+
+
 def _context(referral, ready) -> dict:
     """Extra, read-only things some task pages show beside the form."""
     context: dict = {}
@@ -59,7 +64,8 @@ def _context(referral, ready) -> dict:
             ),
             "rule": data.get("recommendation_rule") or "",
         }
-        context["history"] = []
+    if ready.step in HISTORY_STEPS:
+        context["people_history"] = referral_history(referral)
     if ready.step == "resolve_disagreement" and decision is not None:
         context["decision"] = {
             "outcome": OUTCOME_LABELS.get(decision.outcome, decision.outcome),

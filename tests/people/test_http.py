@@ -75,3 +75,53 @@ def test_the_person_page_shows_the_chronology_oldest_first_and_the_childs_words(
     assert html.index(first.referral.reference) < html.index(second.referral.reference)
     assert "I stayed at a friend" in html and "Mum was crying." in html
     assert "Missing" in html and "Domestic abuse" in html
+
+
+def test_the_threshold_page_shows_the_real_history_of_earlier_referrals(client, start_journey, mash):
+    """Driven through the real route with real earlier referrals: fails if the page shows none."""
+    casey = steps.child("Casey Fictional", nhs_number="9434765919")
+    earlier = [start_journey(children=[casey], incident_type="other", dash_level=None) for _ in range(3)]
+    journey = start_journey(children=[casey], incident_type="other", dash_level=None)
+    journey.to_threshold(rag="green")
+    task_id = journey.ready()["threshold_decision"]
+    sign_in(client, mash["social_care"].email)
+    html = page(client.get(f"/referrals/{journey.referral.id}/tasks/{task_id}"))
+    assert "No earlier referrals" not in html
+    assert "3 earlier referrals about Casey Fictional" in html
+    for old in earlier:
+        assert f'href="/referrals/{old.referral.id}"' in html and old.referral.reference in html
+    assert "R11: 3 or more earlier notifications" in html
+    # The history comes before the decision's Save button.
+    assert html.index("3 earlier referrals") < html.index("Save and continue")
+
+
+def test_a_possible_match_confirmed_at_triage_reaches_the_threshold_page(client, start_journey, mash):
+    first = start_journey(children=[steps.child("Casey Fictional", date(2013, 3, 4))])
+    journey = start_journey(children=[steps.child("Kasey Fictionl", date(2013, 4, 3))])
+    triage_url = f"/referrals/{journey.referral.id}/tasks/{journey.ready()['triage']}"
+    sign_in(client, mash["social_care"].email)
+    html = page(client.get(triage_url))
+    assert "1 possible match to people already known" in html
+    match_id = int(html.split('id="match-')[1].split("-same")[0])
+    response = client.post(
+        f"/referrals/{journey.referral.id}/possible-matches/{match_id}",
+        data={"answer": "same", "next_url": triage_url},
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith(triage_url)
+    html = page(client.get(triage_url))
+    assert "possible match" not in html
+    assert "1 earlier referral about Kasey Fictionl" in html and first.referral.reference in html
+    assert person_of(journey.referral).id == person_of(first.referral).id
+
+
+def test_only_those_who_link_people_can_resolve_a_match(client, start_journey, mash):
+    start_journey(children=[steps.child("Casey Fictional")])
+    journey = start_journey(children=[steps.child("Casey Fictionl")])
+    from app.models import PossibleMatch
+
+    match = db.session.query(PossibleMatch).filter_by(referral_id=journey.referral.id).one()
+    sign_in(client, mash["police"].email)
+    url = f"/referrals/{journey.referral.id}/possible-matches/{match.id}"
+    assert client.post(url, data={"answer": "same"}).status_code == 403
+    db.session.refresh(match)
+    assert match.status.value == "open"

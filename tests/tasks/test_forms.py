@@ -835,7 +835,6 @@ KEY_TEXT = {
         "MASH manager",
         "Child in need (s17) assessment",
         "Immediate protection",
-        "FD-25-OLD001",
     ],
     "resolve_disagreement": [
         "Recommended outcome: Child protection (s47) strategy discussion",
@@ -888,13 +887,6 @@ def render_task(step: str, form) -> str:
         task=task,
         plan=PLAN,
         recommendation={"outcome": "s47", "rule": "R2: significant harm suspected -> s47 enquiry"},
-        history=[
-            {
-                "reference": "FD-25-OLD001",
-                "received_at": datetime(2025, 11, 1, 10, tzinfo=UTC),
-                "outcome": "nfa",
-            }
-        ],
         decision={"outcome": "early_help", "rationale": "Family engaging."},
         disagreements=[{"agency": "Police", "reason": "Police think the risk is higher"}],
     )
