@@ -1,6 +1,12 @@
 """Benchmark: how well, and how fast, a newly named child is matched to children already known.
 
 Usage: .venv/bin/python scripts/bench_matching.py [--children N] [--seed S]
+       DATABASE_URL=postgresql://... .venv/bin/python scripts/bench_matching.py --database --people 1000000
+
+The second form builds a scratch schema in DATABASE_URL (it drops what is
+there), writes N generated people with their names and addresses in bulk,
+and times the product's own look-up (app.people.services.candidates_for: the
+indexed candidate queries, loading and scoring) for 200 children named again.
 
 Generates N fictional children with known true identities (twins, siblings,
 common names shared by different children, families that moved), records
@@ -36,7 +42,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from app.domain.matching import (  # noqa: E402
     Identity,
     date_of_birth_variants,
-    fold,
     phonetic,
     score,
 )
@@ -506,13 +511,121 @@ def one_slip(p: Person, rng: random.Random) -> tuple[Person, tuple[str, ...], st
     return p, earlier, kind
 
 
-def blocking_keys(identity: Identity) -> set[tuple]:
-    keys: set[tuple] = set()
-    if identity.date_of_birth:
-        keys |= {("dob", d) for d in date_of_birth_variants(identity.date_of_birth)}
-        for surname in identity.surnames:
-            keys.add(("sound", phonetic(surname), identity.date_of_birth.year))
-    return keys
+def sounds_of(identity: Identity) -> tuple[set[str], set[str]]:
+    return {phonetic(x)[:16] for x in identity.surnames}, {phonetic(n.given)[:16] for n in identity.names}
+
+
+class Index:
+    """The product's candidate look-ups (app.people.services.candidates_for), in memory."""
+
+    def __init__(self) -> None:
+        self.by_dob: dict[date, list[int]] = defaultdict(list)
+        self.by_sound: dict[tuple, list[int]] = defaultdict(list)
+        self.known: dict[int, Identity] = {}
+
+    def add(self, key: int, identity: Identity) -> None:
+        self.known[key] = identity
+        if identity.date_of_birth:
+            self.by_dob[identity.date_of_birth].append(key)
+        surnames, givens = sounds_of(identity)
+        for surname in surnames:
+            for given in givens:
+                self.by_sound[(surname, given, identity.date_of_birth.year)].append(key)
+
+    def candidates(self, new: Identity) -> set[int]:
+        surnames, givens = sounds_of(new)
+        found: set[int] = set()
+        for day in date_of_birth_variants(new.date_of_birth):
+            for key in self.by_dob.get(day, ()):
+                theirs = self.known[key]
+                their_surnames, their_givens = sounds_of(theirs)
+                if surnames & their_surnames or givens & their_givens or new.postcodes & theirs.postcodes:
+                    found.add(key)
+        year = new.date_of_birth.year
+        for surname in surnames:
+            for given in givens:
+                for y in (year - 1, year, year + 1):
+                    found.update(self.by_sound.get((surname, given, y), ()))
+        return found
+
+
+def time_in_database(people_count: int, seed: int) -> None:
+    from sqlalchemy import insert, text
+
+    from app import create_app
+    from app.domain.matching import postcodes_in
+    from app.extensions import db
+    from app.models import Person, PersonAddress, PersonName
+    from app.people.services import candidates_for, given_sound, surname_sound
+    from tests.conftest import reset_schema
+
+    if "DATABASE_URL" not in os.environ:
+        raise SystemExit("Set DATABASE_URL to a scratch database: its tables are dropped and rebuilt.")
+    app = create_app("test")
+    reset_schema(app)
+    rng = random.Random(seed)
+    with app.app_context():
+        started = time.perf_counter()
+        written = 0
+        sample: list[Person] = []
+        while written < people_count:
+            chunk = population(min(20_000, people_count - written), rng)
+            first_id = written + 1
+            persons, names, addresses = [], [], []
+            for offset, person in enumerate(chunk):
+                pid = first_id + offset
+                full = f"{person.given} {person.middle} {person.surname}".replace("  ", " ")
+                persons.append(
+                    {
+                        "id": pid,
+                        "local_authority_area": "Bench",
+                        "full_name": full,
+                        "date_of_birth": person.born,
+                        "sex": person.sex,
+                        "school": person.school,
+                    }
+                )
+                names.append(
+                    {
+                        "person_id": pid,
+                        "kind": "current",
+                        "full_name": full,
+                        "surname_sound": surname_sound(full),
+                        "given_sound": given_sound(full),
+                        "birth_year": person.born.year,
+                        "local_authority_area": "Bench",
+                    }
+                )
+                postcode = next(iter(postcodes_in(person.address)), None)
+                addresses.append({"person_id": pid, "address": person.address, "postcode": postcode})
+            db.session.execute(insert(Person), persons)
+            db.session.execute(insert(PersonName), names)
+            db.session.execute(insert(PersonAddress), addresses)
+            db.session.commit()
+            written += len(chunk)
+            if len(sample) < 200:
+                sample += [replace(p, identity=first_id + i) for i, p in enumerate(chunk[:200])]
+        if db.engine.dialect.name == "postgresql":
+            for table in ("persons", "person_names", "person_addresses"):
+                db.session.execute(text(f"ANALYZE {table}"))
+            db.session.commit()
+        print(f"wrote {written} people in {time.perf_counter() - started:.0f} s")
+        timings, found = [], 0
+        for person in sample[:200]:
+            again, _, _ = perturb(person, rng)
+            db.session.expunge_all()
+            t0 = time.perf_counter()
+            scored = candidates_for("Bench", again.as_identity())
+            timings.append((time.perf_counter() - t0) * 1000)
+            found += person.identity in [p.id for s, p in scored if s.is_possible_match]
+        timings.sort()
+        print(
+            f"{db.engine.dialect.name}, {written} people: matching one person median "
+            f"{statistics.median(timings):.1f} ms, p95 {timings[int(len(timings) * 0.95) - 1]:.1f} ms, "
+            f"max {timings[-1]:.1f} ms; true person offered {found}/{len(timings)}"
+        )
+        with open("/proc/loadavg") as load:
+            print("load average:", load.read().strip())
 
 
 def main() -> None:
@@ -521,30 +634,31 @@ def main() -> None:
     )
     parser.add_argument("--children", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--database", action="store_true", help="time the look-up in DATABASE_URL")
+    parser.add_argument("--people", type=int, default=100_000, help="with --database: people to write")
     args = parser.parse_args()
+    if args.database:
+        if args.people < 1000:
+            parser.error("--people must be at least 1000")
+        time_in_database(args.people, args.seed)
+        return
     if args.children < 100:
         parser.error("--children must be at least 100")
     rng = random.Random(args.seed)
     known_people = population(args.children, rng)
-    index: dict[tuple, list[int]] = defaultdict(list)
-    known: dict[int, Identity] = {}
+    index = Index()
     by_nhs: dict[str, int] = {}
     for person in known_people:
-        known[person.identity] = person.as_identity()
+        index.add(person.identity, person.as_identity())
         if person.nhs_number:
             by_nhs[person.nhs_number] = person.identity
-        for key in blocking_keys(known[person.identity]):
-            index[key].append(person.identity)
-        index[("sound", phonetic(fold(person.surname)), person.born.year)].append(person.identity)
 
     newcomers = population(args.children // 4, random.Random(args.seed + 1))
     trials: list[tuple[Person, int | None, str]] = []
     for person in rng.sample(known_people, args.children // 2):
         again, earlier, kind = perturb(person, rng)
         if earlier:
-            known[person.identity] = person.as_identity(earlier_surnames=earlier)
-            for key in blocking_keys(known[person.identity]):
-                index[key].append(person.identity)
+            index.add(person.identity, person.as_identity(earlier_surnames=earlier))
         trials.append((again, person.identity, kind))
     trials += [(replace(p, identity=-1, nhs_number=None), None, "never seen") for p in newcomers]
 
@@ -560,8 +674,8 @@ def main() -> None:
             timings.append(time.perf_counter() - started)
             continue
         new = again.as_identity()
-        candidates = {c for key in blocking_keys(new) for c in index.get(key, ())}
-        scored = sorted(((score(new, known[c]), c) for c in candidates), key=lambda sc: -sc[0].total)
+        candidates = index.candidates(new)
+        scored = sorted(((score(new, index.known[c]), c) for c in candidates), key=lambda sc: -sc[0].total)
         timings.append(time.perf_counter() - started)
         possible = [c for s, c in scored if s.is_possible_match]
         offered += len(possible)

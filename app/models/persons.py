@@ -163,13 +163,14 @@ class PersonName(db.Model):
     kind: Mapped[NameKind] = mapped_column(_enum(NameKind, "name_kind"), default=NameKind.CURRENT)
     full_name: Mapped[str] = mapped_column(String(200))
     surname_sound: Mapped[str] = mapped_column(String(16))
+    given_sound: Mapped[str] = mapped_column(String(16), default="", server_default="")
     birth_year: Mapped[int | None]
     local_authority_area: Mapped[str | None] = mapped_column(String(120))
 
     person: Mapped[Person] = relationship(back_populates="names")
 
     __table_args__ = (
-        Index("ix_person_names_sound", "local_authority_area", "surname_sound", "birth_year"),
+        Index("ix_person_names_sound", "local_authority_area", "surname_sound", "given_sound", "birth_year"),
         UniqueConstraint("person_id", "full_name", name="uq_person_names_person_name"),
     )
 

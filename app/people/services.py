@@ -62,6 +62,11 @@ def surname_sound(full_name: str) -> str:
     return phonetic(words[-1])[:16] if len(words) > 1 else ""
 
 
+def given_sound(full_name: str) -> str:
+    words = fold(full_name).replace("-", " ").split()
+    return phonetic(words[0])[:16] if words else ""
+
+
 def identity_of(person: Person) -> Identity:
     return Identity.of(
         [n.full_name for n in person.names] or [person.full_name],
@@ -79,6 +84,7 @@ def _add_name(person: Person, full_name: str, kind: NameKind) -> PersonName | No
         kind=kind,
         full_name=full_name.strip(),
         surname_sound=surname_sound(full_name),
+        given_sound=given_sound(full_name),
         birth_year=person.date_of_birth.year if person.date_of_birth else None,
         local_authority_area=person.local_authority_area,
     )
@@ -100,37 +106,53 @@ def candidates_for(
 ) -> list[tuple[Score, Person]]:
     """People already known in the area who might be this person, best first.
 
-    Candidates come from two indexed look-ups: the date of birth and its likely
-    mistypings, and the sound of any surname with the birth year (one either
-    side). Each is then scored in full."""
+    Candidates come from indexed look-ups, then each is scored in full:
+    - born on the date of birth or one of its likely mistypings, and sharing
+      the sound of a surname or of the given name, or a postcode;
+    - sharing the sound of a surname and of the given name, born within a year
+      either side (a date of birth mistyped in other ways).
+    So only a handful of people are scored, however many are known."""
+    sounds = sorted({phonetic(s)[:16] for s in identity.surnames if s})
+    given = sorted({phonetic(n.given)[:16] for n in identity.names if n.given})
     lookups = []
     if identity.date_of_birth is not None:
+        alike = [PersonName.surname_sound.in_(sounds), PersonName.given_sound.in_(given)]
+        if identity.postcodes:
+            alike.append(
+                PersonName.person_id.in_(
+                    select(PersonAddress.person_id).where(
+                        PersonAddress.postcode.in_(sorted(identity.postcodes))
+                    )
+                )
+            )
         lookups.append(
-            select(Person.id).where(
+            select(PersonName.person_id)
+            .join(Person, Person.id == PersonName.person_id)
+            .where(
                 Person.local_authority_area == area,
                 Person.date_of_birth.in_(sorted(date_of_birth_variants(identity.date_of_birth))),
+                or_(*alike),
             )
         )
-    sounds = sorted({phonetic(s)[:16] for s in identity.surnames if s})
     if sounds:
         by_sound = select(PersonName.person_id).where(
-            PersonName.local_authority_area == area, PersonName.surname_sound.in_(sounds)
+            PersonName.local_authority_area == area,
+            PersonName.surname_sound.in_(sounds),
+            PersonName.given_sound.in_(given),
         )
         if identity.date_of_birth is not None:
             year = identity.date_of_birth.year
-            by_sound = by_sound.where(
-                or_(PersonName.birth_year.between(year - 1, year + 1), PersonName.birth_year.is_(None))
-            )
+            by_sound = by_sound.where(PersonName.birth_year.between(year - 1, year + 1))
         lookups.append(by_sound)
     if not lookups:
         return []
     ids = union(*lookups).subquery() if len(lookups) > 1 else lookups[0].subquery()
-    excluded = list(exclude)
     query = (
         select(Person)
         .where(Person.id.in_(select(ids.c[0]).limit(MAX_CANDIDATES)), Person.merged_into_id.is_(None))
         .options(selectinload(Person.names), selectinload(Person.addresses))
     )
+    excluded = list(exclude)
     if excluded:
         query = query.where(Person.id.not_in(excluded))
     scored = [(score(identity, identity_of(p)), p) for p in db.session.scalars(query)]

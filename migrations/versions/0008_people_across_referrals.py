@@ -59,6 +59,7 @@ def upgrade():
     sa.Column('kind', sa.Enum('current', 'alias', 'earlier', name='name_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('full_name', sa.String(length=200), nullable=False),
     sa.Column('surname_sound', sa.String(length=16), nullable=False),
+    sa.Column('given_sound', sa.String(length=16), server_default='', nullable=False),
     sa.Column('birth_year', sa.Integer(), nullable=True),
     sa.Column('local_authority_area', sa.String(length=120), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_person_names_person_id_persons'), ondelete='CASCADE'),
@@ -67,7 +68,7 @@ def upgrade():
     )
     with op.batch_alter_table('person_names', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_names_person_id'), ['person_id'], unique=False)
-        batch_op.create_index('ix_person_names_sound', ['local_authority_area', 'surname_sound', 'birth_year'], unique=False)
+        batch_op.create_index('ix_person_names_sound', ['local_authority_area', 'surname_sound', 'given_sound', 'birth_year'], unique=False)
 
     op.create_table('person_merges',
     sa.Column('id', sa.Integer(), nullable=False),
