@@ -8,14 +8,14 @@ from datetime import UTC
 import pytest
 from sqlalchemy import func, select
 
-from app.audit import generate as generator
-from app.audit.generate import GAP_SLUGS, generate, plants_per_gap
 from app.domain.clock import LONDON, utcnow
 from app.domain.nhs_number import is_valid_nhs_number
 from app.domain.working_days import threshold_decision_due
 from app.extensions import db
 from app.models import Agency, AgencyKind, Referral, ReferralStatus, User
 from app.referrals import services, workflow
+from app.sample_data import generate as generator
+from app.sample_data.generate import GAP_SLUGS, generate, plants_per_gap
 from tests.referrals import steps
 
 LANE_KIND = {

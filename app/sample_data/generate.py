@@ -165,15 +165,15 @@ class Area:
 
 
 def _area_agencies() -> dict[str, list[tuple[str, AgencyKind]]]:
-    from app.demo import DEMO_AGENCIES  # the demo area's agencies, by the same names
+    from app.sample_data.demo import DEMO_AGENCIES  # the demo area's agencies, by the same names
 
     return {"Northshire": list(DEMO_AGENCIES), "Southvale": SOUTHVALE_AGENCIES}
 
 
 def ensure_areas() -> dict[str, Area]:
     """The two areas' agencies and generated staff, created if missing (running twice is harmless)."""
-    from app.demo import DEMO_PASSWORD
     from app.passwords import hash_password
+    from app.sample_data.demo import DEMO_PASSWORD
 
     areas: dict[str, Area] = {}
     password_hash: str | None = None
