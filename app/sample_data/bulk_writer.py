@@ -12,9 +12,32 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Column, Table, func, select
 
 from app.extensions import db
+
+
+def _left_to_the_database(column: Column) -> bool:
+    """Whether a row may leave the column out: an id the database assigns, or a nullable column
+    with no default (left out, it is NULL, as the ORM would write it)."""
+    if column is column.table.autoincrement_column:
+        return True
+    return column.nullable and column.default is None and column.server_default is None
+
+
+def insert_columns(table: Table, row: dict) -> tuple[str, ...]:
+    """The table's columns that `row` gives, in the table's order.
+
+    Refuses a row with a key the table has no column for, or one that leaves out a
+    column the database would not fill in, so that rows and models cannot drift apart.
+    """
+    unknown = row.keys() - table.columns.keys()
+    if unknown:
+        raise ValueError(f"Generated {table.name} rows give {sorted(unknown)}, which the table does not have")
+    missing = [c.name for c in table.columns if c.name not in row and not _left_to_the_database(c)]
+    if missing:
+        raise ValueError(f"Generated {table.name} rows leave out {missing}, which the table needs")
+    return tuple(c.name for c in table.columns if c.name in row)
 
 
 class BulkWriter:
@@ -25,7 +48,7 @@ class BulkWriter:
         self.dialect = self.connection.dialect
         self.postgres = self.dialect.name == "postgresql"
         self.mark = "?" if self.dialect.paramstyle == "qmark" else "%s"  # SQLite only: PostgreSQL gets COPY
-        self.prepared: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, ...], str, list]] = {}
+        self.prepared: dict[str, tuple[tuple[str, ...], str, list]] = {}
 
     def reserve_ids(self, table: Table, count: int) -> list[int]:
         if count == 0:
@@ -47,7 +70,9 @@ class BulkWriter:
         """`rows`, each a dict with the same keys."""
         if not rows:
             return
-        names, statement, processors = self._prepare(table, tuple(rows[0]))
+        names, statement, processors = self._prepare(table, rows[0])
+        if any(len(row) != len(names) for row in rows):
+            raise ValueError(f"Generated {table.name} rows do not all give the same columns")
         get = itemgetter(*names)
         if processors:
             values = []
@@ -66,10 +91,10 @@ class BulkWriter:
             return
         self.connection.exec_driver_sql(statement, values)
 
-    def _prepare(self, table: Table, names: tuple[str, ...]) -> tuple[tuple[str, ...], str, list]:
-        """The statement and the bind processors for rows with these keys, worked out once."""
-        key = (table.name, names)
-        if key not in self.prepared:
+    def _prepare(self, table: Table, first: dict) -> tuple[tuple[str, ...], str, list]:
+        """The columns, the statement and the bind processors for rows like `first`, worked out once a table."""
+        if table.name not in self.prepared:
+            names = insert_columns(table, first)
             # Identifiers from our own Table objects, quoted by the dialect; every value is bound.
             quote = self.dialect.identifier_preparer
             columns = ", ".join(quote.quote(name) for name in names)
@@ -82,5 +107,5 @@ class BulkWriter:
                     processors.append((i, processor))
             insert_sql = f"INSERT INTO {target} VALUES ({marks})"  # noqa: S608
             statement = f"COPY {target} FROM STDIN" if self.postgres else insert_sql
-            self.prepared[key] = (names, statement, processors)
-        return self.prepared[key]
+            self.prepared[table.name] = (names, statement, processors)
+        return self.prepared[table.name]
