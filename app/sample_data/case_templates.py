@@ -25,30 +25,6 @@ RESEARCH_STEPS = ("police_research", "health_research", "social_care_research")
 BEFORE_THRESHOLD = frozenset({"triage", *RESEARCH_STEPS, "threshold_decision", "resolve_disagreement"})
 
 
-NOTIFICATION_TIME_FIELDS = (
-    "occurred_at",
-    "pp_started_at",
-    "pp_local_authority_informed_at",
-    "pp_rescinded_at",
-    "custody_arrived_at",
-    "custody_aa_requested_at",
-    "custody_aa_arrived_at",
-)
-NOTIFICATION_OTHER_FIELDS = (
-    "location",
-    "description",
-    "immediate_action",
-    "referrer_name",
-    "referrer_organisation",
-    "dash_level",
-    "pp_place_of_safety",
-    "custody_healthcare_assessed",
-    "custody_accommodation_requested",
-    "custody_accommodation_refused",
-    "custody_refusal_escalated",
-)
-
-
 class GeneratorError(RuntimeError):
     """The process files no longer take a route the generator relies on, or a route has a step it cannot record."""
 
@@ -241,7 +217,7 @@ def _drive_template(route: Route, area: Area, number: int) -> Template:
     now = utcnow().replace(microsecond=0)
     actors = {lane: area.users[role][0] for lane, role in LANE_ROLE.items()}
     incident = TEMPLATE_INCIDENT[route.cls]
-    notification = {name: None for name in (*NOTIFICATION_TIME_FIELDS, *NOTIFICATION_OTHER_FIELDS)}
+    notification = dict.fromkeys(services.NOTIFICATION_FIELDS)  # what create_referral reads
     notification.update(
         referral_source="6",
         incident_type=incident,

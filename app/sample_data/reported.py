@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from app.models import RoleName
+from app.models import Notification, RoleName
+from app.models.types import UTCDateTime
 from app.sample_data.areas import POSTCODES, STAFF_FIRST_NAMES, TOWNS
-from app.sample_data.case_templates import NOTIFICATION_OTHER_FIELDS, NOTIFICATION_TIME_FIELDS
 from app.sample_data.fictional import (
     CHILD_FIRST,
     DEMEANOURS,
@@ -32,6 +32,16 @@ from app.sample_data.timeline import london_day
 
 if TYPE_CHECKING:
     from app.sample_data.cases import Case
+
+# What the notifier reported: every column of the notification but its keys and who submitted it when.
+REPORTED_FIELDS = tuple(
+    column.name
+    for column in Notification.__table__.columns
+    if column.name not in ("id", "referral_id", "submitted_by_id", "submitted_at")
+)
+REPORTED_TIMES = tuple(
+    name for name in REPORTED_FIELDS if isinstance(Notification.__table__.c[name].type, UTCDateTime)
+)
 
 
 def children(case: Case) -> list[dict]:
@@ -102,7 +112,7 @@ def notification(case: Case) -> dict:
     """The notification row, as the notifier submitted it."""
     rng, flags, incident, received = case.rng, case.plan.flags, case.plan.incident, case.received
     occurred = received - timedelta(hours=rng.uniform(1, 30))
-    row: dict = {name: None for name in (*NOTIFICATION_TIME_FIELDS, *NOTIFICATION_OTHER_FIELDS)}
+    row: dict = dict.fromkeys(REPORTED_FIELDS)
     police = case.source == "6"
     row.update(
         incident_type=incident,
@@ -164,7 +174,7 @@ def notification(case: Case) -> dict:
             ):
                 if row[key] is not None:
                     row[key] -= shift
-    for key in NOTIFICATION_TIME_FIELDS:
+    for key in REPORTED_TIMES:
         if row[key] is not None:
             row[key] = row[key].replace(microsecond=0)
     return row
