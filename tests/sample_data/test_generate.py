@@ -1,4 +1,4 @@
-"""The audit's demo data generator, and `flask demo generate`."""
+"""The data generator (app/sample_data/generate.py), and `flask demo generate`."""
 
 from __future__ import annotations
 
