@@ -104,7 +104,7 @@ def load_demo() -> None:
     """Load fictional demo agencies, users and cases (refused in production)."""
     if not current_app.config["DEMO_DATA_ALLOWED"]:
         _fail("Demo data is refused in the production configuration.")
-    from app.demo import load_demo_data
+    from app.sample_data.demo import load_demo_data
 
     with transaction():
         created = load_demo_data()
@@ -140,7 +140,7 @@ def generate_demo(count: str, seed: int) -> None:
         _fail("Demo data is refused in the production configuration.")
     from time import monotonic
 
-    from app.audit.generate import GAP_SLUGS, MAX_REFERRALS, generate, plants_per_gap
+    from app.sample_data.generate import GAP_SLUGS, MAX_REFERRALS, generate, plants_per_gap
 
     n = _referral_count(count, MAX_REFERRALS)
     started = monotonic()

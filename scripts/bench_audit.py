@@ -25,9 +25,9 @@ def main(repeats: int) -> None:
 
     from app import create_app
     from app.audit.gaps import GAPS
-    from app.demo import DEMO_PASSWORD
     from app.extensions import db
     from app.models import Referral
+    from app.sample_data.demo import DEMO_PASSWORD
 
     app = create_app("development")
     app.config["WTF_CSRF_ENABLED"] = False  # the benchmark signs in with a plain POST

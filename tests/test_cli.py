@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from app.demo import DEMO_PASSWORD, DEMO_USERS
 from app.extensions import db
 from app.models import Agency, RoleName, User
+from app.sample_data.demo import DEMO_PASSWORD, DEMO_USERS
 from tests.conftest import sign_in
 
 

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 
 from app.audit.gaps import rows_for
 from app.audit.scope import AuditScope
-from app.demo import _demo_cases, load_demo_data
 from app.extensions import db
 from app.models import IncidentType, Notification, Referral, ReferralStatus, StepRecord
+from app.sample_data.demo import _demo_cases, load_demo_data
 
 
 def _case(incident: IncidentType) -> Referral:
@@ -63,11 +63,11 @@ def test_loading_again_creates_nothing_and_repeats_no_step():
 
 
 def test_a_database_loaded_before_the_journeys_existed_is_brought_up_to_date(monkeypatch):
-    import app.demo
+    from app.sample_data import demo
 
     cases = _demo_cases()
     # As the earlier demo left it: the school contact and the custody notification, both waiting for triage.
-    monkeypatch.setattr(app.demo, "_demo_cases", lambda: [(email, case, []) for email, case, _ in cases[:2]])
+    monkeypatch.setattr(demo, "_demo_cases", lambda: [(email, case, []) for email, case, _ in cases[:2]])
     assert load_demo_data()["referrals"] == 2
     assert {t.step for t in _case(IncidentType.CHILD_IN_CUSTODY).ready_tasks} == {"triage"}
     monkeypatch.undo()

@@ -1,6 +1,6 @@
 """Known answers: each gap list returns exactly the cases planted in it.
 
-The generator (app/audit/generate.py) plants a known set of cases in each of the
+The generator (app/sample_data/generate.py) plants a known set of cases in each of the
 eleven gaps of docs/audit-rules.md and keeps every other case gap-free; the gap
 queries (app/audit/gaps.py) must find exactly those, no more and no fewer.
 """
@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.gaps import GAPS, case_ids
-from app.audit.generate import GAP_SLUGS, generate
 from app.audit.scope import AuditScope
 from app.extensions import db
 from app.models import Agency, Referral
+from app.sample_data.generate import GAP_SLUGS, generate
 from tests.audit.dashboard_oracle import assert_dashboard_agrees_with_lists, figures_on_dashboard
 
 # Fixed moments with awkward calendars: the Tuesday after Easter Monday (two bank

@@ -6,8 +6,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from app.demo import load_demo_cases, load_demo_data
 from app.extensions import db
+from app.sample_data.demo import load_demo_cases, load_demo_data
 from tests.browser.test_sign_in import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.committing]

@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from app.demo import load_demo_data
 from app.extensions import db
 from app.models import Referral
+from app.sample_data.demo import load_demo_data
 from tests.browser.test_sign_in import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.committing]

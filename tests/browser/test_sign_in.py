@@ -4,8 +4,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from app.demo import DEMO_PASSWORD, load_demo_data
 from app.extensions import db
+from app.sample_data.demo import DEMO_PASSWORD, load_demo_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.committing]
 

@@ -1,4 +1,4 @@
-"""The audit's demo data generator, and `flask demo generate`."""
+"""The data generator (app/sample_data/generate.py), and `flask demo generate`."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from datetime import UTC
 import pytest
 from sqlalchemy import func, select
 
-from app.audit import generate as generator
-from app.audit.generate import GAP_SLUGS, generate, plants_per_gap
 from app.domain.clock import LONDON, utcnow
 from app.domain.nhs_number import is_valid_nhs_number
 from app.domain.working_days import threshold_decision_due
 from app.extensions import db
 from app.models import Agency, AgencyKind, Referral, ReferralStatus, User
 from app.referrals import services, workflow
+from app.sample_data.areas import STAFF
+from app.sample_data.case_templates import RESEARCH_STEPS
+from app.sample_data.fictional import SURNAMES
+from app.sample_data.generate import GAP_SLUGS, generate, plants_per_gap
 from tests.referrals import steps
 
 LANE_KIND = {
@@ -102,7 +104,7 @@ def test_every_referral_is_whole_fictional_and_in_order(generated):
         for child in referral.children:
             assert child.date_of_birth <= incident_day
             assert child.age_on(incident_day) < 18
-            assert child.full_name.split()[-1] in generator.SURNAMES
+            assert child.full_name.split()[-1] in SURNAMES
             assert child.nhs_number is None or (
                 child.nhs_number.startswith("999") and is_valid_nhs_number(child.nhs_number)
             )
@@ -180,7 +182,7 @@ def test_a_generated_referral_carries_on_through_the_services(generated):
         assert len(referral.steps) == count + 1
     # Planted cases wait at these; recent ones at triage, research or the decision.
     assert {"strategy_discussion", "protective_plan", "close_plan", "resolve_disagreement"} <= tried
-    assert tried & {"triage", "threshold_decision", *generator.RESEARCH_STEPS}
+    assert tried & {"triage", "threshold_decision", *RESEARCH_STEPS}
 
 
 def test_running_again_adds_more_and_reuses_the_areas_and_staff():
@@ -189,7 +191,7 @@ def test_running_again_adds_more_and_reuses_the_areas_and_staff():
     assert referral_count() == 60
     assert db.session.scalar(select(func.count(Agency.id)).where(Agency.name == "Southvale Police")) == 1
     generated_staff = db.session.scalar(select(func.count(User.id)).where(User.email.like("generated.%")))
-    assert generated_staff == 2 * sum(count for *_, count in generator.STAFF)
+    assert generated_staff == 2 * sum(count for *_, count in STAFF)
 
 
 def test_the_command_generates_and_says_what_it_planted(app):
