@@ -92,13 +92,6 @@ def _require_lane(lane: str) -> None:
         abort(403)
 
 
-def _apply_service_errors(form, errors: dict[str, str]) -> None:
-    """Put the service's messages on the named fields (or the first field)."""
-    for name, message in errors.items():
-        target = form._fields.get(name) or next(iter(form._fields.values()))
-        target.errors = [*list(target.errors or []), message]
-
-
 def _record_after_steps(
     referral_id: int,
     *,
@@ -125,7 +118,7 @@ def _record_after_steps(
         except services.StepInvalid as error:
             db.session.rollback()
             referral = load_visible_referral(referral_id)
-            _apply_service_errors(form, error.errors)
+            apply_errors(form, error.errors)
         else:
             db.session.commit()
             flash(done, "success")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.tasks.forms.base import OUT_OF_DATE, TaskForm
+from app.forms.fields import OUT_OF_DATE
+from app.tasks.forms.base import TaskForm
 from app.tasks.forms.plan import ActionForm, ProtectivePlanForm
 from app.tasks.forms.steps import (
     LAWFUL_BASES,

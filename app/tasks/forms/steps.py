@@ -6,19 +6,10 @@ from __future__ import annotations
 from wtforms import RadioField
 
 from app.domain import cin_codes
-from app.forms import select_choices
-from app.tasks.forms.base import (
-    YES_NO,
-    Radios,
-    TaskForm,
-    YesNoField,
-    add_error,
-    radio_field,
-    select_field,
-    text_area,
-    text_input,
-    text_or_none,
-)
+from app.forms import YES_NO, add_error, select_choices, text_or_none
+from app.forms.fields import YesNoField, radio_field, select_field, text_area, text_input
+from app.forms.widgets import Radios
+from app.tasks.forms.base import TaskForm
 from app.workflow.contract import OUTCOMES, RAG_RATINGS
 
 RAG_LABELS: dict[str, str] = {"red": "Red", "amber": "Amber", "green": "Green"}

@@ -8,26 +8,20 @@ from wtforms import FieldList, FormField
 
 from app.domain.clock import london_today, utcnow
 from app.domain.working_days import ICPC_WORKING_DAYS, icpc_due
-from app.models.people import AgencyKind
-from app.tasks.forms.base import (
-    DateInputField,
-    Radios,
-    RowForm,
-    Select,
-    TaskForm,
-    TextArea,
-    TextInput,
+from app.forms import RowForm, add_error, refresh_list_errors, text_or_none
+from app.forms.fields import (
+    DateField,
     YesNoField,
-    add_error,
     london_to_utc,
     parse_time,
     radio_field,
-    refresh_list_errors,
     select_field,
     text_area,
     text_input,
-    text_or_none,
 )
+from app.forms.widgets import Radios, Select, TextArea, TextInput
+from app.models.people import AgencyKind
+from app.tasks.forms.base import TaskForm
 from app.workflow.contract import STRATEGY_DECISIONS
 
 AGENCY_KINDS: list[tuple[str, str]] = [(kind.value, kind.label) for kind in AgencyKind]
@@ -82,7 +76,7 @@ class StrategyDiscussionForm(TaskForm):
     decision_labels = DECISION_LABELS
     icpc_working_days = ICPC_WORKING_DAYS
 
-    held_at = DateInputField(
+    held_at = DateField(
         "Date of the strategy discussion",
         subject="The strategy discussion date",
         required_message="Enter the date of the strategy discussion",
@@ -162,10 +156,7 @@ class StrategyDiscussionForm(TaskForm):
 
     def held_at_utc(self) -> datetime | None:
         """The date and time entered (UK wall-clock time) as an aware UTC datetime."""
-        at = parse_time(self.held_time.data)
-        if self.held_at.data is None or at is None:
-            return None
-        return london_to_utc(self.held_at.data, at)
+        return london_to_utc(self.held_at.data, parse_time(self.held_time.data))
 
     def icpc_target(self) -> date | None:
         """The ICPC target date for the date entered, for the page (the service records its own)."""
