@@ -5,19 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.models import Referral
+from app.workflow.contract import OUTCOME_LABELS, STRATEGY_DECISION_LABELS
 
-OUTCOME_LABELS = {
-    "nfa": "No further action / advice",
-    "early_help": "Early help",
-    "s17": "Child in need (s17) assessment",
-    "s47": "Child protection (s47) strategy discussion",
-    "immediate_protection": "Immediate protection",
-}
-STRATEGY_DECISION_LABELS = {
-    "no_s47": "No s47 enquiry",
-    "single_agency_s47": "Single-agency s47 enquiry",
-    "joint_investigation": "Joint investigation with police",
-}
 FIELD_LABELS = {
     "rag": "RAG rating",
     "rag_reason": "Reason for RAG rating",
@@ -52,6 +41,16 @@ FIELD_LABELS = {
 HIDDEN = {"version", "csrf_token", "submit"}
 
 
+def outcome_label(value: Any) -> Any:
+    """The words for a threshold outcome (OUTCOMES), or the value itself if it is not one."""
+    return OUTCOME_LABELS.get(value, value)
+
+
+def strategy_decision_label(value: Any) -> Any:
+    """The words for a strategy discussion decision (STRATEGY_DECISIONS), or the value itself."""
+    return STRATEGY_DECISION_LABELS.get(value, value)
+
+
 def label_for(key: str) -> str:
     return FIELD_LABELS.get(key, key.replace("_", " ").capitalize())
 
@@ -62,9 +61,9 @@ def display_value(key: str, value: Any) -> str:
     if value is None or value == "":
         return "Not given"
     if key == "outcome":
-        return OUTCOME_LABELS.get(value, value)
+        return outcome_label(value)
     if key == "decision":
-        return STRATEGY_DECISION_LABELS.get(value, value)
+        return strategy_decision_label(value)
     if isinstance(value, list):
         parts = []
         for item in value:

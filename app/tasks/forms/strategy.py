@@ -22,16 +22,12 @@ from app.forms.fields import (
 from app.forms.widgets import Radios, Select, TextArea, TextInput
 from app.models.people import AgencyKind
 from app.tasks.forms.base import TaskForm
-from app.workflow.contract import STRATEGY_DECISIONS
+from app.workflow.contract import STRATEGY_DECISION_LABELS
 
 AGENCY_KINDS: list[tuple[str, str]] = [(kind.value, kind.label) for kind in AgencyKind]
 
-DECISION_LABELS: dict[str, str] = {
-    "no_s47": "No s47 enquiry",
-    "single_agency_s47": "Single-agency s47 enquiry",
-    "joint_investigation": "Joint investigation with police",
-}
-DECISION_LABELS = {value: DECISION_LABELS[value] for value in STRATEGY_DECISIONS}
+#: The contract's labels, under the name app.tasks.forms has always exported.
+DECISION_LABELS = STRATEGY_DECISION_LABELS
 
 #: The agencies that must take part (Working Together 2023): kind, absence reason field, message.
 REQUIRED_AGENCIES: tuple[tuple[AgencyKind, str, str], ...] = (
@@ -73,7 +69,6 @@ class AttendeeForm(RowForm):
 
 class StrategyDiscussionForm(TaskForm):
     list_buttons = {"attendees": ("add_attendee", "remove_attendee")}
-    decision_labels = DECISION_LABELS
     icpc_working_days = ICPC_WORKING_DAYS
 
     held_at = DateField(
@@ -111,7 +106,7 @@ class StrategyDiscussionForm(TaskForm):
     )
     decision = radio_field(
         "Decision about section 47 enquiries",
-        DECISION_LABELS.items(),
+        STRATEGY_DECISION_LABELS.items(),
         "Select the decision about section 47 enquiries",
         widget=Radios(legend_size="m"),
     )
