@@ -12,6 +12,7 @@ from wtforms import FieldList, FormField, StringField
 from app.forms import BaseForm, RowForm, apply_errors
 from app.forms.fields import DateField, TimeField, VersionField, london_to_utc, parse_time
 from app.forms.widgets import DateInput
+from app.referrals.strategy_attendance import REQUIRED_AGENCIES, absences_without_reason
 
 
 class Row(RowForm):
@@ -161,3 +162,17 @@ def test_a_message_is_added_once(app):
     apply_errors(form, {"at": "Time problem"})
     apply_errors(form, {"at": "Time problem"})
     assert form.at.errors == ["Time problem"]
+
+
+# --- The strategy attendance rule, shared by the form and the service -------------------
+
+
+def test_every_required_agency_needs_an_attendee_or_a_reason():
+    assert absences_without_reason([], {}) == {a.absence_reason_field: a.message for a in REQUIRED_AGENCIES}
+    assert absences_without_reason(["police", "health", "childrens_social_care"], {}) == {}
+    assert set(
+        absences_without_reason(["police", None, "education"], {"health_absence_reason": "On leave"})
+    ) == {"social_care_absence_reason"}
+    assert set(absences_without_reason(["police", "health"], {"social_care_absence_reason": "  "})) == {
+        "social_care_absence_reason"
+    }

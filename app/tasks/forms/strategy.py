@@ -21,6 +21,7 @@ from app.forms.fields import (
 )
 from app.forms.widgets import Radios, Select, TextArea, TextInput
 from app.models.people import AgencyKind
+from app.referrals.strategy_attendance import absences_without_reason
 from app.tasks.forms.base import TaskForm
 from app.workflow.contract import STRATEGY_DECISION_LABELS
 
@@ -28,26 +29,6 @@ AGENCY_KINDS: list[tuple[str, str]] = [(kind.value, kind.label) for kind in Agen
 
 #: The contract's labels, under the name app.tasks.forms has always exported.
 DECISION_LABELS = STRATEGY_DECISION_LABELS
-
-#: The agencies that must take part (Working Together 2023): kind, absence reason field, message.
-REQUIRED_AGENCIES: tuple[tuple[AgencyKind, str, str], ...] = (
-    (
-        AgencyKind.CHILDRENS_SOCIAL_CARE,
-        "social_care_absence_reason",
-        "Social care was not at the discussion: record a social care attendee "
-        "or give the reason social care was absent",
-    ),
-    (
-        AgencyKind.POLICE,
-        "police_absence_reason",
-        "Police were not at the discussion: record a police attendee or give the reason police were absent",
-    ),
-    (
-        AgencyKind.HEALTH,
-        "health_absence_reason",
-        "Health was not at the discussion: record a health attendee or give the reason health was absent",
-    ),
-)
 
 
 class AttendeeForm(RowForm):
@@ -207,10 +188,10 @@ class StrategyDiscussionForm(TaskForm):
         if not rows and self.attendees.entries:
             add_error(self.attendees.entries[0].form.name, "Add at least one attendee")
         refresh_list_errors(self.attendees)
-        present = {row.agency_kind.data for row in rows if row.agency_kind.data}
-        for kind, reason_field, message in REQUIRED_AGENCIES:
-            if kind.value not in present and not text_or_none(self[reason_field].data):
-                add_error(self[reason_field], message)
+        for reason_field, message in absences_without_reason(
+            (row.agency_kind.data for row in rows), self.data
+        ).items():
+            add_error(self[reason_field], message)
 
     def to_service_data(self) -> dict:
         criminal = self.criminal_investigation.answer
