@@ -1,7 +1,9 @@
-"""Turning stored records into what people read: the timeline and labels."""
+"""Turning stored records into what people read: the timeline, labels, and which
+record links a referral page offers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from app.models import Referral
@@ -111,3 +113,24 @@ def timeline(referral: Referral) -> list[dict]:
             }
         )
     return entries
+
+
+@dataclass(frozen=True)
+class RecordingLinks:
+    """Which links to record something after the steps (app.referrals.recording) a referral
+    page shows: only those the user's lane may follow and the record still needs."""
+
+    conference: bool
+    police_protection_end: bool
+
+
+def recording_links(referral: Referral, lanes: set[str]) -> RecordingLinks:
+    # Imported here: recording imports the services, which import the audit package,
+    # which imports this module for its labels.
+    from app.referrals import recording
+
+    return RecordingLinks(
+        conference=recording.CONFERENCE_LANE in lanes and recording.conference_can_be_recorded(referral),
+        police_protection_end=recording.POLICE_PROTECTION_LANE in lanes
+        and recording.police_protection_end_can_be_recorded(referral),
+    )

@@ -14,7 +14,7 @@ from app.models import PlanAction, Referral, ReferralStatus
 from app.permissions import Permission, lanes_for, requires
 from app.referrals import recording, services
 from app.referrals.forms import ConferenceForm, PlanActionUpdateForm, PoliceProtectionEndedForm
-from app.referrals.presenters import timeline
+from app.referrals.presenters import recording_links, timeline
 
 bp = Blueprint("referrals", __name__)
 
@@ -47,6 +47,7 @@ def show(referral_id: int):
         "referrals/show.html",
         referral=referral,
         timeline=timeline(referral),
+        links=recording_links(referral, lanes_for(current_user)),
         action_form=PlanActionUpdateForm(),
     )
 
@@ -82,6 +83,7 @@ def update_action(referral_id: int, action_id: int):
         "referrals/show.html",
         referral=referral,
         timeline=timeline(referral),
+        links=recording_links(referral, lanes_for(current_user)),
         action_form=form,
         failed_action_id=action_id,
     ), 400
@@ -140,7 +142,7 @@ def record_conference(referral_id: int):
 
     return _record_after_steps(
         referral_id,
-        lane="Social care",
+        lane=recording.CONFERENCE_LANE,
         can_record=recording.conference_can_be_recorded,
         not_now="The conference outcome is already recorded, or no s47 enquiry was started.",
         form=form,
@@ -158,7 +160,7 @@ def record_police_protection_ended(referral_id: int):
     form = PoliceProtectionEndedForm()
     return _record_after_steps(
         referral_id,
-        lane="Police",
+        lane=recording.POLICE_PROTECTION_LANE,
         can_record=recording.police_protection_end_can_be_recorded,
         not_now="When police protection ended is already recorded, or it was not used.",
         form=form,
