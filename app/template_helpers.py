@@ -1,4 +1,4 @@
-"""Template globals and filters: navigation by role, dates in UK format."""
+"""Template globals and filters: navigation by role, dates in UK format, contract labels."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from app.domain.clock import LONDON
 from app.permissions import Permission, user_can
+from app.referrals.presenters import outcome_label, strategy_decision_label
 
 # (endpoint, label, permission or None for any signed-in user). Endpoints that
 # are not registered yet are skipped, so features can land one at a time.
@@ -108,5 +109,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(lambda: getattr(g, "csp_nonce", ""), "csp_nonce")
     app.add_template_filter(uk_datetime)
     app.add_template_filter(uk_date)
+    app.add_template_filter(outcome_label)
+    app.add_template_filter(strategy_decision_label)
     app.jinja_env.globals["Permission"] = Permission
     app.jinja_env.globals["user_can"] = user_can

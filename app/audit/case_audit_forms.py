@@ -6,21 +6,11 @@ from wtforms import Field
 
 from app.audit.case_audits import MAX_SAMPLE_SIZE, STAGE_NOUNS
 from app.domain.clock import london_today
-from app.forms import BaseForm, select_choices
+from app.forms import BaseForm, add_error, select_choices, text_or_none
+from app.forms.fields import DateField, radio_field, select_field, text_area, text_input
+from app.forms.widgets import Radios, TextArea, TextInput
 from app.models import AuditStage, Grade
 from app.models.people import AgencyKind
-from app.tasks.forms.base import (
-    DateInputField,
-    Radios,
-    TextArea,
-    TextInput,
-    add_error,
-    radio_field,
-    select_field,
-    text_area,
-    text_input,
-    text_or_none,
-)
 
 GRADES: list[tuple[str, str]] = [(grade.value, grade.label) for grade in Grade]
 AGENCY_KINDS: list[tuple[str, str]] = [(kind.value, kind.label) for kind in AgencyKind]
@@ -90,13 +80,13 @@ CaseAuditForm.summary = text_area(
 
 
 class DrawSampleForm(BaseForm):
-    period_start = DateInputField(
+    period_start = DateField(
         "Received from",
         subject="The start of the period",
         required_message="Enter the start of the period",
         description="For example, 1 4 2026",
     )
-    period_end = DateInputField(
+    period_end = DateField(
         "Received up to and including",
         subject="The end of the period",
         required_message="Enter the end of the period",

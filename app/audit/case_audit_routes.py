@@ -17,8 +17,8 @@ from app.audit.scope import AuditScope, areas_for, scope_from_args
 from app.domain.clock import LONDON
 from app.forms import apply_errors
 from app.models import AuditStage, Grade, record_audit_event
-from app.permissions import Permission, requires
-from app.referrals.presenters import OUTCOME_LABELS, timeline
+from app.permissions import Permission, lanes_for, requires
+from app.referrals.presenters import OUTCOME_LABELS, recording_links, timeline
 from app.transaction import savepoint
 
 PAGE_SIZE = 50
@@ -81,6 +81,7 @@ def record_case_audit(referral_id: int):
         referral=referral,
         sample=sample,
         timeline=timeline(referral),
+        links=recording_links(referral, lanes_for(current_user)),
         facts=case_audits.case_facts(referral),
         criteria=case_audits.criteria_for(referral),
         stages=list(AuditStage),

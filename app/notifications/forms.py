@@ -7,10 +7,11 @@ them, which is also the order of the error summary.
 
 from __future__ import annotations
 
+from datetime import date
+
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import (
     BooleanField,
-    Field,
     FieldList,
     FormField,
     RadioField,
@@ -24,26 +25,22 @@ from wtforms.validators import Length, ValidationError
 from app.domain import cin_codes
 from app.domain.clock import london_now
 from app.domain.nhs_number import normalise_nhs_number
-from app.forms import BaseForm, select_choices
-from app.models.referrals import IncidentType
-from app.notifications import fields
-from app.notifications.fields import (
+from app.forms import (
     YES_NO,
-    GovCheckbox,
-    GovDateField,
-    GovRadios,
-    GovTimeField,
-    NHSNumber,
-    OnlyWhen,
-    OptionalInput,
-    RequiredInput,
-    error_summary_items,
-    is_blank,
-    london_to_utc,
+    BaseForm,
+    RowForm,
+    apply_errors,
+    error_summary,
+    refresh_list_errors,
+    select_choices,
     sentence,
     text_or_none,
     yes_no,
 )
+from app.forms.fields import DateField, TimeField, london_to_utc
+from app.forms.validators import NHSNumber, OnlyWhen, OptionalInput, RequiredInput, is_blank
+from app.forms.widgets import Checkbox, DateInput, Radios
+from app.models.referrals import IncidentType
 
 POLICE_SOURCE = "6"  # CIN census referral source: police
 ANONYMOUS_SOURCE = "9"
@@ -67,6 +64,18 @@ NOT_A_CHILD = (
 )
 
 
+# Legends at body size; date boxes keep GOV.UK's own ids ("<name>-day"), which
+# these pages' own error summary (app.forms.error_summary) links to.
+RADIOS = Radios(legend_size=None)
+DATE_INPUT = DateInput(legend_size=None, day_takes_field_id=False)
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    """Age in whole years on ``day`` (someone born on 29 February turns a year older on 1 March)."""
+    years = day.year - date_of_birth.year
+    return years - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+
+
 def _max(length: int, name: str) -> Length:
     return Length(max=length, message=f"{name} must be {length:,} characters or fewer")
 
@@ -79,7 +88,7 @@ def _yes_no_field(label: str, message: str, *validators, description: str | None
     return RadioField(
         label,
         description=description,
-        widget=GovRadios(),
+        widget=RADIOS,
         choices=select_choices(YES_NO),
         validators=[*validators, RequiredInput(message)],
         invalid_choice_message=message,
@@ -105,26 +114,25 @@ def _not_both(text_field_name: str, message: str):
     return check
 
 
-class ChildForm(BaseForm):
-    """One child in the notification. Used inside a FieldList, so it has no CSRF token of its own."""
-
-    class Meta:
-        csrf = False
+class ChildForm(RowForm):
+    """One child in the notification, a row of the form's list of children."""
 
     full_name = StringField(
         "Full name",
         widget=GovTextInput(),
         validators=[RequiredInput("Enter the child's full name"), _max(200, "Full name")],
     )
-    date_of_birth = GovDateField(
+    date_of_birth = DateField(
         "Date of birth",
-        error_name="date of birth",
+        subject="Date of birth",
+        explain_short_year=True,
+        widget=DATE_INPUT,
         description="For example, 27 3 2015",
         validators=[RequiredInput("Enter the child's date of birth")],
     )
     sex = RadioField(
         "Sex",
-        widget=GovRadios(),
+        widget=RADIOS,
         choices=select_choices(cin_codes.codes("gender")),
         validators=[RequiredInput("Select the child's sex")],
         invalid_choice_message="Select the child's sex",
@@ -167,7 +175,7 @@ class ChildForm(BaseForm):
         ],
     )
     voice_not_recorded = BooleanField(
-        "Not recorded", widget=GovCheckbox(), validators=[_not_both("voice", VOICE_BOTH)]
+        "Not recorded", widget=Checkbox(), validators=[_not_both("voice", VOICE_BOTH)]
     )
     voice_not_recorded_reason = TextAreaField(
         "If not recorded, why not?",
@@ -188,7 +196,7 @@ class ChildForm(BaseForm):
         ],
     )
     demeanour_not_recorded = BooleanField(
-        "Not recorded", widget=GovCheckbox(), validators=[_not_both("demeanour", DEMEANOUR_BOTH)]
+        "Not recorded", widget=Checkbox(), validators=[_not_both("demeanour", DEMEANOUR_BOTH)]
     )
     demeanour_not_recorded_reason = TextAreaField(
         "If not recorded, why not?",
@@ -245,25 +253,27 @@ def _incident_type_field(label: str, default: str | None = None) -> RadioField:
     return RadioField(
         label,
         default=default,
-        widget=GovRadios(),
+        widget=RADIOS,
         choices=select_choices(INCIDENT_CHOICES),
         validators=[RequiredInput("Select the type of incident")],
         invalid_choice_message="Select the type of incident",
     )
 
 
-def _error_name(label: str, error_name: str | None) -> str:
-    """How messages name a field: "Date of the incident" gives "the date of the incident"."""
-    return error_name or "the " + label.removesuffix(" (optional)").lower()
+def _subject(label: str, error_name: str | None) -> str:
+    """How messages name a field: "Date of the incident (optional)" gives "The date of the incident"."""
+    return sentence(error_name or "the " + label.removesuffix(" (optional)").lower())
 
 
 def _date_field(
     label, message, *validators, description="For example, 27 3 2026", error_name=None, when=None
-) -> GovDateField:
+) -> DateField:
     """A date that must be filled in (when ``when(form)`` is true, if given)."""
-    return GovDateField(
+    return DateField(
         label,
-        error_name=_error_name(label, error_name),
+        subject=_subject(label, error_name),
+        explain_short_year=True,
+        widget=DATE_INPUT,
         description=description,
         validators=[*validators, RequiredInput(message, when=when)],
     )
@@ -271,9 +281,9 @@ def _date_field(
 
 def _time_field(label, message, *validators, description="For example, 14:30", error_name=None, when=None):
     """A time that must be filled in (when ``when(form)`` is true, if given)."""
-    return GovTimeField(
+    return TimeField(
         label,
-        error_name=_error_name(label, error_name),
+        subject=_subject(label, error_name),
         description=description,
         validators=[*validators, RequiredInput(message, when=when)],
     )
@@ -355,11 +365,16 @@ class _NotificationForm(BaseForm):
     @property
     def errors(self) -> dict:
         # FieldList keeps a copy of its entries' errors from when it validated;
-        # errors added since (the checks above, app.forms.apply_errors) must count.
-        self._refresh_children_errors()
+        # errors added since (the checks above) must count.
+        refresh_list_errors(self.children)
         return super().errors
 
-    def _pair(self, name: str) -> tuple[Field, Field]:
+    @property
+    def service_error_fields(self) -> dict[str, str]:
+        """The service's "<name>_at" is the form's "<name>_date" (and "_time")."""
+        return {f"{name}_at": f"{name}_date" for name in self.datetimes}
+
+    def _pair(self, name: str) -> tuple[DateField, TimeField]:
         return self[f"{name}_date"], self[f"{name}_time"]
 
     def _when(self, name: str):
@@ -376,11 +391,11 @@ class _NotificationForm(BaseForm):
             if not self.in_force(name) or date_field.errors or date_field.data is None:
                 continue
             if date_field.data > now.date():
-                date_field.errors.append(f"{sentence(date_field.error_name)} must be today or in the past")
+                date_field.errors.append(f"{date_field.subject} must be today or in the past")
                 continue
             when = self._when(name)
             if when is not None and when > now:
-                time_field.errors.append(f"{sentence(time_field.error_name)} must be in the past")
+                time_field.errors.append(f"{time_field.subject} must be in the past")
 
     def _check_order(self) -> None:
         for later, earlier, message in self.datetime_order:
@@ -400,25 +415,15 @@ class _NotificationForm(BaseForm):
             dob = child.date_of_birth
             if dob.errors or dob.data is None:
                 continue
-            if fields.age_on(dob.data, occurred.data) >= 18:
+            if age_on(dob.data, occurred.data) >= 18:
                 name = child.full_name.data or f"Child {number}"
                 dob.errors.append(NOT_A_CHILD.format(name=name))
-
-    def _refresh_children_errors(self) -> None:
-        errors = [entry.errors for entry in self.children.entries]
-        self.children.errors = errors if any(errors) else []
 
     # -- errors for the page and from the services -------------------------------
 
     def error_summary(self) -> list[dict]:
         """GOV.UK error summary items whose links reach the right box (date inputs, children)."""
-        items = [{"text": message} for message in self.form_errors]
-        for field in self:
-            if field.type in ("CSRFTokenField", "HiddenField"):
-                items += [{"text": message} for message in field.errors[:1]]
-            else:
-                items += error_summary_items([field])
-        return items
+        return error_summary(self)
 
     def add_service_errors(self, errors: dict[str, str]) -> None:
         """Put a StepInvalid's errors (keyed "occurred_at", "children.0.date_of_birth"...) on the fields.
@@ -426,27 +431,7 @@ class _NotificationForm(BaseForm):
         A key that names no field becomes an error for the whole form, shown
         at the top of the error summary.
         """
-        for key, message in errors.items():
-            field = self._field_for_key(key)
-            if field is None:
-                self.form_errors.append(message)
-            else:
-                field.errors = [*field.errors, message]
-
-    def _field_for_key(self, key: str) -> Field | None:
-        node = self
-        for part in key.split("."):
-            if isinstance(node, FieldList):
-                index = int(part) if part.isdigit() else -1
-                node = node.entries[index] if 0 <= index < len(node.entries) else None
-                continue
-            form = node.form if isinstance(node, FormField) else node
-            if part.endswith("_at") and f"{part[:-3]}_date" in form:
-                part = f"{part[:-3]}_date"
-            node = form._fields.get(part)
-            if node is None:
-                return None
-        return node if isinstance(node, Field) and not isinstance(node, FormField) else None
+        apply_errors(self, errors)
 
     # -- the service's dict ------------------------------------------------------
 
@@ -516,7 +501,7 @@ class PoliceNotificationForm(_NotificationForm):
     # Only for domestic abuse
     dash_level = RadioField(
         "DASH risk level",
-        widget=GovRadios(),
+        widget=RADIOS,
         choices=select_choices(DASH_LEVELS),
         validators=[OnlyWhen(_domestic_abuse), RequiredInput("Select the DASH risk level")],
         invalid_choice_message="Select the DASH risk level",

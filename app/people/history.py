@@ -240,7 +240,7 @@ def person_record(person: Person, user) -> PersonRecord:
     from sqlalchemy.orm import selectinload
 
     from app.models.referrals import referral_agencies
-    from app.referrals.presenters import OUTCOME_LABELS
+    from app.workflow.contract import OUTCOME_LABELS
 
     involvements = list(db.session.scalars(select(Involvement).where(Involvement.person_id == person.id)))
     referral_ids = {inv.referral_id for inv in involvements}

@@ -6,19 +6,10 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.forms import BaseForm, select_choices
+from app.forms import BaseForm, add_error, select_choices, text_or_none
+from app.forms.fields import DateField, london_to_utc, parse_time, radio_field, text_area, text_input
+from app.forms.widgets import TextInput
 from app.models import ActionStatus
-from app.tasks.forms.base import (
-    DateInputField,
-    TextInput,
-    add_error,
-    london_to_utc,
-    parse_time,
-    radio_field,
-    text_area,
-    text_input,
-    text_or_none,
-)
 
 ACTION_STATUS_LABELS = {
     ActionStatus.NOT_STARTED: "Not started",
@@ -51,7 +42,7 @@ class ConferenceForm(BaseForm):
         (("held", "It was held"), ("not_required", "It is not required")),
         "Select whether the conference was held or is not required",
     )
-    held_on = DateInputField(
+    held_on = DateField(
         "Date of the conference",
         subject="The conference date",
         description="For example, 27 3 2027",
@@ -78,7 +69,7 @@ class ConferenceForm(BaseForm):
 
 
 class PoliceProtectionEndedForm(BaseForm):
-    ended_date = DateInputField(
+    ended_date = DateField(
         "Date police protection ended",
         subject="The date police protection ended",
         required_message="Enter the date police protection ended",

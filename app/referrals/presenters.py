@@ -1,23 +1,14 @@
-"""Turning stored records into what people read: the timeline and labels."""
+"""Turning stored records into what people read: the timeline, labels, and which
+record links a referral page offers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from app.models import Referral
+from app.workflow.contract import OUTCOME_LABELS, STRATEGY_DECISION_LABELS
 
-OUTCOME_LABELS = {
-    "nfa": "No further action / advice",
-    "early_help": "Early help",
-    "s17": "Child in need (s17) assessment",
-    "s47": "Child protection (s47) strategy discussion",
-    "immediate_protection": "Immediate protection",
-}
-STRATEGY_DECISION_LABELS = {
-    "no_s47": "No s47 enquiry",
-    "single_agency_s47": "Single-agency s47 enquiry",
-    "joint_investigation": "Joint investigation with police",
-}
 FIELD_LABELS = {
     "rag": "RAG rating",
     "rag_reason": "Reason for RAG rating",
@@ -52,6 +43,16 @@ FIELD_LABELS = {
 HIDDEN = {"version", "csrf_token", "submit"}
 
 
+def outcome_label(value: Any) -> Any:
+    """The words for a threshold outcome (OUTCOMES), or the value itself if it is not one."""
+    return OUTCOME_LABELS.get(value, value)
+
+
+def strategy_decision_label(value: Any) -> Any:
+    """The words for a strategy discussion decision (STRATEGY_DECISIONS), or the value itself."""
+    return STRATEGY_DECISION_LABELS.get(value, value)
+
+
 def label_for(key: str) -> str:
     return FIELD_LABELS.get(key, key.replace("_", " ").capitalize())
 
@@ -62,9 +63,9 @@ def display_value(key: str, value: Any) -> str:
     if value is None or value == "":
         return "Not given"
     if key == "outcome":
-        return OUTCOME_LABELS.get(value, value)
+        return outcome_label(value)
     if key == "decision":
-        return STRATEGY_DECISION_LABELS.get(value, value)
+        return strategy_decision_label(value)
     if isinstance(value, list):
         parts = []
         for item in value:
@@ -112,3 +113,24 @@ def timeline(referral: Referral) -> list[dict]:
             }
         )
     return entries
+
+
+@dataclass(frozen=True)
+class RecordingLinks:
+    """Which links to record something after the steps (app.referrals.recording) a referral
+    page shows: only those the user's lane may follow and the record still needs."""
+
+    conference: bool
+    police_protection_end: bool
+
+
+def recording_links(referral: Referral, lanes: set[str]) -> RecordingLinks:
+    # Imported here: recording imports the services, which import the audit package,
+    # which imports this module for its labels.
+    from app.referrals import recording
+
+    return RecordingLinks(
+        conference=recording.CONFERENCE_LANE in lanes and recording.conference_can_be_recorded(referral),
+        police_protection_end=recording.POLICE_PROTECTION_LANE in lanes
+        and recording.police_protection_end_can_be_recorded(referral),
+    )

@@ -13,6 +13,10 @@ from app.models import Referral, User
 from app.referrals.services import StepInvalid, _record_step
 from app.workflow.contract import S47_DECISIONS
 
+#: The lanes that record each: social care the conference, police the end of police protection.
+CONFERENCE_LANE = "Social care"
+POLICE_PROTECTION_LANE = "Police"
+
 
 def conference_can_be_recorded(referral: Referral) -> bool:
     sd = referral.strategy_discussion
@@ -52,7 +56,7 @@ def record_conference(
         actor,
         "conference_recorded",
         "Initial child protection conference recorded",
-        "Social care",
+        CONFERENCE_LANE,
         answers,
     )
 
@@ -81,6 +85,6 @@ def record_police_protection_ended(
         actor,
         "police_protection_ended",
         "Police protection ended",
-        "Police",
+        POLICE_PROTECTION_LANE,
         {"rescinded_at": ended_at},
     )

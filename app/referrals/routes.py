@@ -15,7 +15,7 @@ from app.people.presenters import referral_history
 from app.permissions import Permission, lanes_for, requires
 from app.referrals import recording, services
 from app.referrals.forms import ConferenceForm, PlanActionUpdateForm, PoliceProtectionEndedForm
-from app.referrals.presenters import timeline
+from app.referrals.presenters import recording_links, timeline
 from app.transaction import savepoint
 
 bp = Blueprint("referrals", __name__)
@@ -49,6 +49,7 @@ def show(referral_id: int):
         "referrals/show.html",
         referral=referral,
         timeline=timeline(referral),
+        links=recording_links(referral, lanes_for(current_user)),
         action_form=PlanActionUpdateForm(),
         people_history=referral_history(referral),
     )
@@ -84,6 +85,7 @@ def update_action(referral_id: int, action_id: int):
         "referrals/show.html",
         referral=referral,
         timeline=timeline(referral),
+        links=recording_links(referral, lanes_for(current_user)),
         action_form=form,
         failed_action_id=action_id,
     ), 400
@@ -92,13 +94,6 @@ def update_action(referral_id: int, action_id: int):
 def _require_lane(lane: str) -> None:
     if lane not in lanes_for(current_user):
         abort(403)
-
-
-def _apply_service_errors(form, errors: dict[str, str]) -> None:
-    """Put the service's messages on the named fields (or the first field)."""
-    for name, message in errors.items():
-        target = form._fields.get(name) or next(iter(form._fields.values()))
-        target.errors = [*list(target.errors or []), message]
 
 
 def _record_after_steps(
@@ -126,7 +121,7 @@ def _record_after_steps(
             with savepoint():
                 record(referral)
         except services.StepInvalid as error:
-            _apply_service_errors(form, error.errors)
+            apply_errors(form, error.errors)
         else:
             flash(done, "success")
             return redirect(back)
@@ -147,7 +142,7 @@ def record_conference(referral_id: int):
 
     return _record_after_steps(
         referral_id,
-        lane="Social care",
+        lane=recording.CONFERENCE_LANE,
         can_record=recording.conference_can_be_recorded,
         not_now="The conference outcome is already recorded, or no s47 enquiry was started.",
         form=form,
@@ -165,7 +160,7 @@ def record_police_protection_ended(referral_id: int):
     form = PoliceProtectionEndedForm()
     return _record_after_steps(
         referral_id,
-        lane="Police",
+        lane=recording.POLICE_PROTECTION_LANE,
         can_record=recording.police_protection_end_can_be_recorded,
         not_now="When police protection ended is already recorded, or it was not used.",
         form=form,

@@ -48,6 +48,7 @@ from app.people import services as people
 from app.people.history import decision_inputs
 from app.permissions import lanes_for
 from app.referrals import workflow
+from app.referrals.strategy_attendance import REQUIRED_AGENCIES, absences_without_reason
 from app.workflow.engine import InvalidData, TaskNotReady, WorkflowError, WrongLane
 
 STALE_MESSAGE = (
@@ -406,21 +407,8 @@ def _record_outcome(ctx: StepContext) -> dict:
     return {}
 
 
-STRATEGY_AGENCIES = (
-    (AgencyKind.CHILDRENS_SOCIAL_CARE, "social_care_absence_reason", "Social care was", "social care"),
-    (AgencyKind.POLICE, "police_absence_reason", "Police were", "police"),
-    (AgencyKind.HEALTH, "health_absence_reason", "Health was", "health"),
-)
-
-
 def check_strategy_discussion(data: dict) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    present = {AgencyKind(a["agency_kind"]) for a in data.get("attendees") or []}
-    for kind, field, subject, noun in STRATEGY_AGENCIES:
-        if kind not in present and not data.get(field):
-            errors[field] = (
-                f"{subject} not at the discussion: record a {noun} attendee or give the reason {noun} {'were' if noun == 'police' else 'was'} absent"
-            )
+    errors = absences_without_reason((a["agency_kind"] for a in data.get("attendees") or []), data)
     if data["held_at"] > utcnow():
         errors["held_at"] = "The strategy discussion date must be today or in the past"
     if data.get("criminal_investigation") and not data.get("criminal_investigation_plan"):
@@ -462,9 +450,9 @@ def _strategy_discussion(ctx: StepContext) -> dict:
         for a in d["attendees"]
     ]
     discussion.absences = [
-        AgencyAbsence(agency_kind=kind, reason=d[field])
-        for kind, field, _, _ in STRATEGY_AGENCIES
-        if d.get(field)
+        AgencyAbsence(agency_kind=agency.kind, reason=d[agency.absence_reason_field])
+        for agency in REQUIRED_AGENCIES
+        if d.get(agency.absence_reason_field)
     ]
     ctx.referral.strategy_discussions.append(discussion)
     return {"strategy_decision": d["decision"]}

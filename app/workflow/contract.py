@@ -7,8 +7,8 @@ either crash a gateway mid-step or, worse, quietly send a referral down the
 default path. Checking answers *before* a task runs keeps a refused
 submission from touching the workflow at all.
 
-Kept separate from engine.py so that forms can import the allowed values
-(for radios and validation messages) without pulling in SpiffWorkflow.
+Kept separate from engine.py so that forms, presenters and templates can
+import the allowed values and their labels without pulling in SpiffWorkflow.
 """
 
 from __future__ import annotations
@@ -25,10 +25,26 @@ START_EVENT_ID = "notification_received"
 
 LANES: tuple[str, ...] = ("Police", "Social care", "Health", "Manager")
 
-OUTCOMES: tuple[str, ...] = ("nfa", "early_help", "s17", "s47", "immediate_protection")
-RAG_RATINGS: tuple[str, ...] = ("red", "amber", "green")
+# Each allowed value with the words pages show for it, in the order pages list them.
+# The presenters, the task forms and the templates all take their labels from here.
+OUTCOME_LABELS: dict[str, str] = {
+    "nfa": "No further action / advice",
+    "early_help": "Early help",
+    "s17": "Child in need (s17) assessment",
+    "s47": "Child protection (s47) strategy discussion",
+    "immediate_protection": "Immediate protection",
+}
+RAG_LABELS: dict[str, str] = {"red": "Red", "amber": "Amber", "green": "Green"}
+STRATEGY_DECISION_LABELS: dict[str, str] = {
+    "no_s47": "No s47 enquiry",
+    "single_agency_s47": "Single-agency s47 enquiry",
+    "joint_investigation": "Joint investigation with police",
+}
+
+OUTCOMES: tuple[str, ...] = tuple(OUTCOME_LABELS)
+RAG_RATINGS: tuple[str, ...] = tuple(RAG_LABELS)
 DASH_LEVELS: tuple[str, ...] = ("standard", "medium", "high")
-STRATEGY_DECISIONS: tuple[str, ...] = ("no_s47", "single_agency_s47", "joint_investigation")
+STRATEGY_DECISIONS: tuple[str, ...] = tuple(STRATEGY_DECISION_LABELS)
 #: Threshold outcomes that start with a strategy discussion.
 S47_OUTCOMES: tuple[str, ...] = ("s47", "immediate_protection")
 #: Strategy discussion decisions that start s47 enquiries.

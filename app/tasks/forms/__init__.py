@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from app.tasks.forms.base import OUT_OF_DATE, TaskForm
+from app.forms.fields import OUT_OF_DATE
+from app.tasks.forms.base import TaskForm
 from app.tasks.forms.plan import ActionForm, ProtectivePlanForm
 from app.tasks.forms.steps import (
     LAWFUL_BASES,
-    OUTCOME_LABELS,
-    RAG_LABELS,
     ClosePlanForm,
     ConfirmPlanForm,
     RecordOutcomeForm,
@@ -17,6 +16,7 @@ from app.tasks.forms.steps import (
     TriageForm,
 )
 from app.tasks.forms.strategy import DECISION_LABELS, AttendeeForm, StrategyDiscussionForm
+from app.workflow.contract import OUTCOME_LABELS, RAG_LABELS
 
 TASK_FORMS: dict[str, type[TaskForm]] = {
     "triage": TriageForm,

@@ -5,21 +5,10 @@ from __future__ import annotations
 from wtforms import FieldList, FormField
 
 from app.domain.clock import london_today
-from app.tasks.forms.base import (
-    DateInput,
-    DateInputField,
-    RowForm,
-    Select,
-    TaskForm,
-    TextArea,
-    TextInput,
-    add_error,
-    refresh_list_errors,
-    select_field,
-    text_area,
-    text_input,
-    text_or_none,
-)
+from app.forms import RowForm, add_error, refresh_list_errors, text_or_none
+from app.forms.fields import DateField, select_field, text_area, text_input
+from app.forms.widgets import DateInput, Select, TextArea, TextInput
+from app.tasks.forms.base import TaskForm
 from app.tasks.forms.strategy import AGENCY_KINDS
 
 
@@ -40,7 +29,7 @@ class ActionForm(RowForm):
         description="Name and role, for example Sam Patel, school nurse.",
         widget=TextInput(label_size=None),
     )
-    due_date = DateInputField("Due date", subject="The due date", widget=DateInput(legend_size="s"))
+    due_date = DateField("Due date", subject="The due date", widget=DateInput(legend_size="s"))
 
 
 class ProtectivePlanForm(TaskForm):
@@ -52,7 +41,7 @@ class ProtectivePlanForm(TaskForm):
         called="The summary",
         description="The risks to the children and how the agencies will protect them.",
     )
-    review_date = DateInputField(
+    review_date = DateField(
         "Review date",
         subject="The review date",
         required_message="Enter the review date",

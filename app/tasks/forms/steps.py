@@ -6,30 +6,11 @@ from __future__ import annotations
 from wtforms import RadioField
 
 from app.domain import cin_codes
-from app.forms import select_choices
-from app.tasks.forms.base import (
-    YES_NO,
-    Radios,
-    TaskForm,
-    YesNoField,
-    add_error,
-    radio_field,
-    select_field,
-    text_area,
-    text_input,
-    text_or_none,
-)
-from app.workflow.contract import OUTCOMES, RAG_RATINGS
-
-RAG_LABELS: dict[str, str] = {"red": "Red", "amber": "Amber", "green": "Green"}
-
-OUTCOME_LABELS: dict[str, str] = {
-    "nfa": "No further action / advice",
-    "early_help": "Early help",
-    "s17": "Child in need (s17) assessment",
-    "s47": "Child protection (s47) strategy discussion",
-    "immediate_protection": "Immediate protection",
-}
+from app.forms import YES_NO, add_error, select_choices, text_or_none
+from app.forms.fields import YesNoField, radio_field, select_field, text_area, text_input
+from app.forms.widgets import Radios
+from app.tasks.forms.base import TaskForm
+from app.workflow.contract import OUTCOME_LABELS, RAG_LABELS
 
 OUTCOME_HINTS: dict[str, str] = {
     "nfa": "Including advice or signposting to other services.",
@@ -49,10 +30,6 @@ LAWFUL_BASES: dict[str, str] = {
     "consent": "Consent",
     "other": "Other",
 }
-
-# The contract's values, in its order; a test guards that the labels cover them.
-RAG_LABELS = {value: RAG_LABELS[value] for value in RAG_RATINGS}
-OUTCOME_LABELS = {value: OUTCOME_LABELS[value] for value in OUTCOMES}
 
 
 def _cin(list_name: str) -> list[tuple[str, str]]:
@@ -170,7 +147,6 @@ def _outcome_radios(label: str, message: str):
 
 
 class ThresholdDecisionForm(TaskForm):
-    outcome_labels = OUTCOME_LABELS
     outcome_hints = OUTCOME_HINTS
 
     outcome = _outcome_radios("What is your threshold decision?", "Select a threshold decision")
@@ -185,7 +161,6 @@ class ThresholdDecisionForm(TaskForm):
 
 
 class ResolveDisagreementForm(TaskForm):
-    outcome_labels = OUTCOME_LABELS
     outcome_hints = OUTCOME_HINTS
 
     outcome = _outcome_radios("What is the final threshold decision?", "Select the final threshold decision")

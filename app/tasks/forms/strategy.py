@@ -8,56 +8,27 @@ from wtforms import FieldList, FormField
 
 from app.domain.clock import london_today, utcnow
 from app.domain.working_days import ICPC_WORKING_DAYS, icpc_due
-from app.models.people import AgencyKind
-from app.tasks.forms.base import (
-    DateInputField,
-    Radios,
-    RowForm,
-    Select,
-    TaskForm,
-    TextArea,
-    TextInput,
+from app.forms import RowForm, add_error, refresh_list_errors, text_or_none
+from app.forms.fields import (
+    DateField,
     YesNoField,
-    add_error,
     london_to_utc,
     parse_time,
     radio_field,
-    refresh_list_errors,
     select_field,
     text_area,
     text_input,
-    text_or_none,
 )
-from app.workflow.contract import STRATEGY_DECISIONS
+from app.forms.widgets import Radios, Select, TextArea, TextInput
+from app.models.people import AgencyKind
+from app.referrals.strategy_attendance import absences_without_reason
+from app.tasks.forms.base import TaskForm
+from app.workflow.contract import STRATEGY_DECISION_LABELS
 
 AGENCY_KINDS: list[tuple[str, str]] = [(kind.value, kind.label) for kind in AgencyKind]
 
-DECISION_LABELS: dict[str, str] = {
-    "no_s47": "No s47 enquiry",
-    "single_agency_s47": "Single-agency s47 enquiry",
-    "joint_investigation": "Joint investigation with police",
-}
-DECISION_LABELS = {value: DECISION_LABELS[value] for value in STRATEGY_DECISIONS}
-
-#: The agencies that must take part (Working Together 2023): kind, absence reason field, message.
-REQUIRED_AGENCIES: tuple[tuple[AgencyKind, str, str], ...] = (
-    (
-        AgencyKind.CHILDRENS_SOCIAL_CARE,
-        "social_care_absence_reason",
-        "Social care was not at the discussion: record a social care attendee "
-        "or give the reason social care was absent",
-    ),
-    (
-        AgencyKind.POLICE,
-        "police_absence_reason",
-        "Police were not at the discussion: record a police attendee or give the reason police were absent",
-    ),
-    (
-        AgencyKind.HEALTH,
-        "health_absence_reason",
-        "Health was not at the discussion: record a health attendee or give the reason health was absent",
-    ),
-)
+#: The contract's labels, under the name app.tasks.forms has always exported.
+DECISION_LABELS = STRATEGY_DECISION_LABELS
 
 
 class AttendeeForm(RowForm):
@@ -79,10 +50,9 @@ class AttendeeForm(RowForm):
 
 class StrategyDiscussionForm(TaskForm):
     list_buttons = {"attendees": ("add_attendee", "remove_attendee")}
-    decision_labels = DECISION_LABELS
     icpc_working_days = ICPC_WORKING_DAYS
 
-    held_at = DateInputField(
+    held_at = DateField(
         "Date of the strategy discussion",
         subject="The strategy discussion date",
         required_message="Enter the date of the strategy discussion",
@@ -117,7 +87,7 @@ class StrategyDiscussionForm(TaskForm):
     )
     decision = radio_field(
         "Decision about section 47 enquiries",
-        DECISION_LABELS.items(),
+        STRATEGY_DECISION_LABELS.items(),
         "Select the decision about section 47 enquiries",
         widget=Radios(legend_size="m"),
     )
@@ -162,10 +132,7 @@ class StrategyDiscussionForm(TaskForm):
 
     def held_at_utc(self) -> datetime | None:
         """The date and time entered (UK wall-clock time) as an aware UTC datetime."""
-        at = parse_time(self.held_time.data)
-        if self.held_at.data is None or at is None:
-            return None
-        return london_to_utc(self.held_at.data, at)
+        return london_to_utc(self.held_at.data, parse_time(self.held_time.data))
 
     def icpc_target(self) -> date | None:
         """The ICPC target date for the date entered, for the page (the service records its own)."""
@@ -221,10 +188,10 @@ class StrategyDiscussionForm(TaskForm):
         if not rows and self.attendees.entries:
             add_error(self.attendees.entries[0].form.name, "Add at least one attendee")
         refresh_list_errors(self.attendees)
-        present = {row.agency_kind.data for row in rows if row.agency_kind.data}
-        for kind, reason_field, message in REQUIRED_AGENCIES:
-            if kind.value not in present and not text_or_none(self[reason_field].data):
-                add_error(self[reason_field], message)
+        for reason_field, message in absences_without_reason(
+            (row.agency_kind.data for row in rows), self.data
+        ).items():
+            add_error(self[reason_field], message)
 
     def to_service_data(self) -> dict:
         criminal = self.criminal_investigation.answer

@@ -1,0 +1,98 @@
+"""The base form, and the small helpers every form here uses.
+
+BaseForm gives CSRF (Flask-WTF) and strips whitespace from typed text.
+RowForm is one row of a repeating list (FieldList of FormField).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, FieldList, PasswordField, StringField
+from wtforms.fields.choices import SelectChoice
+
+YES_NO = (("yes", "Yes"), ("no", "No"))
+
+
+def strip_whitespace(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def text_or_none(value: Any) -> str | None:
+    """Typed text with the whitespace trimmed, or None if nothing was typed."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def yes_no(value: str | None) -> bool | None:
+    """A Yes/No radio's answer: True, False, or None if neither was chosen."""
+    return {"yes": True, "no": False}.get(value or "")
+
+
+def sentence(text: str) -> str:
+    """Text with a capital first letter, for a field's name at the start of a message."""
+    return text[:1].upper() + text[1:]
+
+
+def select_choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    """Turn (value, label) pairs into WTForms' SelectChoice objects (tuples are deprecated)."""
+    return [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def add_error(field: Field, message: str) -> None:
+    """Add a message to a field after validation (keeps the first one first, and adds it once)."""
+    errors = list(field.errors or [])
+    if message not in errors:
+        errors.append(message)
+    field.errors = errors
+
+
+def refresh_list_errors(field_list: FieldList) -> None:
+    """Recompute a FieldList's errors after messages were added to its rows.
+
+    A FieldList keeps a copy of its rows' errors from when it validated, so
+    ``form.errors`` misses messages added later unless this is called.
+    """
+    errors = [entry.errors for entry in field_list.entries]
+    field_list.errors = errors if any(errors) else []
+
+
+class BaseForm(FlaskForm):
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            cls = unbound_field.field_class
+            # Passwords are taken exactly as typed.
+            if issubclass(cls, StringField) and not issubclass(cls, PasswordField):
+                filters = unbound_field.kwargs.get("filters", ())
+                if strip_whitespace not in filters:
+                    unbound_field.kwargs["filters"] = (strip_whitespace, *filters)
+            return unbound_field.bind(form=form, **options)
+
+    #: Service error keys that name a field differently on the form (see app.forms.errors).
+    service_error_fields: dict[str, str] = {}
+
+
+class RowForm(BaseForm):
+    """One row of a repeating list (children, attendees, actions): no CSRF token of its own."""
+
+    class Meta:
+        csrf = False
+
+    def is_blank(self) -> bool:
+        """Nothing was entered in any of the row's fields (buttons aside)."""
+        for field in self:
+            if field.type == "SubmitField":
+                continue
+            if hasattr(field, "is_blank"):
+                if not field.is_blank():
+                    return False
+            elif field.raw_data:
+                if any(str(v).strip() for v in field.raw_data):
+                    return False
+            elif field.data not in (None, ""):
+                return False
+        return True
