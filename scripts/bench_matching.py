@@ -593,6 +593,7 @@ def time_in_database(people_count: int, seed: int) -> None:
                         "surname_sound": surname_sound(full),
                         "given_sound": given_sound(full),
                         "birth_year": person.born.year,
+                        "date_of_birth": person.born,
                         "local_authority_area": "Bench",
                     }
                 )

@@ -165,12 +165,17 @@ class PersonName(db.Model):
     surname_sound: Mapped[str] = mapped_column(String(16))
     given_sound: Mapped[str] = mapped_column(String(16), default="", server_default="")
     birth_year: Mapped[int | None]
+    # The person's date of birth again, so that the look-up by date and sound reads one index.
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
     local_authority_area: Mapped[str | None] = mapped_column(String(120))
 
     person: Mapped[Person] = relationship(back_populates="names")
 
     __table_args__ = (
         Index("ix_person_names_sound", "local_authority_area", "surname_sound", "given_sound", "birth_year"),
+        Index(
+            "ix_person_names_born", "local_authority_area", "date_of_birth", "surname_sound", "given_sound"
+        ),
         UniqueConstraint("person_id", "full_name", name="uq_person_names_person_name"),
     )
 

@@ -86,6 +86,7 @@ def _add_name(person: Person, full_name: str, kind: NameKind) -> PersonName | No
         surname_sound=surname_sound(full_name),
         given_sound=given_sound(full_name),
         birth_year=person.date_of_birth.year if person.date_of_birth else None,
+        date_of_birth=person.date_of_birth,
         local_authority_area=person.local_authority_area,
     )
     person.names.append(name)
@@ -116,24 +117,24 @@ def candidates_for(
     given = sorted({phonetic(n.given)[:16] for n in identity.names if n.given})
     lookups = []
     if identity.date_of_birth is not None:
-        alike = [PersonName.surname_sound.in_(sounds), PersonName.given_sound.in_(given)]
-        if identity.postcodes:
-            alike.append(
-                PersonName.person_id.in_(
-                    select(PersonAddress.person_id).where(
-                        PersonAddress.postcode.in_(sorted(identity.postcodes))
-                    )
-                )
-            )
+        born = sorted(date_of_birth_variants(identity.date_of_birth))
         lookups.append(
-            select(PersonName.person_id)
-            .join(Person, Person.id == PersonName.person_id)
-            .where(
-                Person.local_authority_area == area,
-                Person.date_of_birth.in_(sorted(date_of_birth_variants(identity.date_of_birth))),
-                or_(*alike),
+            select(PersonName.person_id).where(
+                PersonName.local_authority_area == area,
+                PersonName.date_of_birth.in_(born),
+                or_(PersonName.surname_sound.in_(sounds), PersonName.given_sound.in_(given)),
             )
         )
+        if identity.postcodes:
+            lookups.append(
+                select(PersonName.person_id)
+                .join(PersonAddress, PersonAddress.person_id == PersonName.person_id)
+                .where(
+                    PersonName.local_authority_area == area,
+                    PersonName.date_of_birth.in_(born),
+                    PersonAddress.postcode.in_(sorted(identity.postcodes)),
+                )
+            )
     if sounds:
         by_sound = select(PersonName.person_id).where(
             PersonName.local_authority_area == area,

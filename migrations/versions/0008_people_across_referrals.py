@@ -61,6 +61,7 @@ def upgrade():
     sa.Column('surname_sound', sa.String(length=16), nullable=False),
     sa.Column('given_sound', sa.String(length=16), server_default='', nullable=False),
     sa.Column('birth_year', sa.Integer(), nullable=True),
+    sa.Column('date_of_birth', sa.Date(), nullable=True),
     sa.Column('local_authority_area', sa.String(length=120), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_person_names_person_id_persons'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_person_names')),
@@ -68,6 +69,7 @@ def upgrade():
     )
     with op.batch_alter_table('person_names', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_names_person_id'), ['person_id'], unique=False)
+        batch_op.create_index('ix_person_names_born', ['local_authority_area', 'date_of_birth', 'surname_sound', 'given_sound'], unique=False)
         batch_op.create_index('ix_person_names_sound', ['local_authority_area', 'surname_sound', 'given_sound', 'birth_year'], unique=False)
 
     op.create_table('person_merges',
@@ -179,6 +181,7 @@ def downgrade():
     op.drop_table('person_merges')
     with op.batch_alter_table('person_names', schema=None) as batch_op:
         batch_op.drop_index('ix_person_names_sound')
+        batch_op.drop_index('ix_person_names_born')
         batch_op.drop_index(batch_op.f('ix_person_names_person_id'))
 
     op.drop_table('person_names')
