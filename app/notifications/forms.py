@@ -41,6 +41,7 @@ from app.forms.fields import DateField, TimeField, london_to_utc
 from app.forms.validators import NHSNumber, OnlyWhen, OptionalInput, RequiredInput, is_blank
 from app.forms.widgets import Checkbox, DateInput, Radios
 from app.models.referrals import IncidentType
+from app.notifications.adults import MAX_ADULTS, NOT_AN_ADULT, adults_field
 
 POLICE_SOURCE = "6"  # CIN census referral source: police
 ANONYMOUS_SOURCE = "9"
@@ -342,6 +343,14 @@ class _NotificationForm(BaseForm):
             if entry.form.remove.data:
                 self._remove_child(index)
                 return True
+        if self.add_adult.data:
+            if len(self.people.entries) < MAX_ADULTS:
+                self.people.append_entry()
+            return True
+        for index, entry in enumerate(self.people.entries):
+            if entry.form.remove.data:
+                self.people.pop_entry(index)
+                return True
         return False
 
     def _remove_child(self, index: int) -> None:
@@ -360,6 +369,7 @@ class _NotificationForm(BaseForm):
         self._check_not_in_future()
         self._check_order()
         self._check_children_are_children()
+        self._check_adults_are_adults()
         return not self.errors
 
     @property
@@ -367,6 +377,7 @@ class _NotificationForm(BaseForm):
         # FieldList keeps a copy of its entries' errors from when it validated;
         # errors added since (the checks above) must count.
         refresh_list_errors(self.children)
+        refresh_list_errors(self.people)
         return super().errors
 
     @property
@@ -419,6 +430,15 @@ class _NotificationForm(BaseForm):
                 name = child.full_name.data or f"Child {number}"
                 dob.errors.append(NOT_A_CHILD.format(name=name))
 
+    def _check_adults_are_adults(self) -> None:
+        occurred = self.occurred_date
+        if occurred.errors or occurred.data is None:
+            return
+        for number, entry in enumerate(self.people.entries, start=1):
+            if entry.form.is_under_18_on(occurred.data):
+                name = entry.form.full_name.data or f"Person {number}"
+                entry.form.date_of_birth.errors.append(NOT_AN_ADULT.format(name=name))
+
     # -- errors for the page and from the services -------------------------------
 
     def error_summary(self) -> list[dict]:
@@ -465,6 +485,7 @@ class _NotificationForm(BaseForm):
             "custody_accommodation_refused": None,
             "custody_refusal_escalated": None,
             "children": [entry.form.to_service_data() for entry in self.children.entries],
+            "people": [entry.form.to_service_data() for entry in self.people.entries],
         }
 
     def _referral_source(self) -> str:
@@ -610,6 +631,8 @@ class PoliceNotificationForm(_NotificationForm):
 
     children = _children_field()
     add_child = SubmitField("Add another child", widget=GovSubmitInput())
+    people = adults_field()
+    add_adult = SubmitField("Add an adult", widget=GovSubmitInput())
     submit = SubmitField("Submit notification", widget=GovSubmitInput())
 
     datetimes = (
@@ -725,6 +748,8 @@ class ContactForm(_NotificationForm):
 
     children = _children_field()
     add_child = SubmitField("Add another child", widget=GovSubmitInput())
+    people = adults_field()
+    add_adult = SubmitField("Add an adult", widget=GovSubmitInput())
     submit = SubmitField("Save contact", widget=GovSubmitInput())
 
     def _referral_source(self) -> str:

@@ -187,6 +187,7 @@ def test_full_police_notification_gives_exactly_the_contract_dict(app):
                 "injuries": "None seen",
             },
         ],
+        "people": [],
     }
     # == would let 1 pass for True and a naive datetime fail only by luck: check the types too.
     assert data["occurred_at"].utcoffset() == timedelta(0)
@@ -704,3 +705,47 @@ def test_errors_put_on_a_child_after_validation_still_count(app):
     assert "<title>Error: " in html
     ids, links = ids_and_summary_links(html)
     assert links == ["children-1-full_name"]
+
+
+def adult(index: int, **overrides) -> dict:
+    values = {
+        "role": "suspect",
+        "full_name": "Dale Example",
+        "address": "1 High Street, Northtown",
+        **overrides,
+    }
+    return {f"people-{index}-{key}": value for key, value in values.items()}
+
+
+def test_adults_named_go_to_the_service_with_their_role(app):
+    form = build(
+        app, PoliceNotificationForm, domestic_abuse(), child(0), adult(0, date_of_birth=["1", "6", "1985"])
+    )
+    with app.test_request_context(method="POST"):
+        assert form.validate(), form.errors
+    assert form.to_service_data()["people"] == [
+        {
+            "role": "suspect",
+            "full_name": "Dale Example",
+            "date_of_birth": date(1985, 6, 1),
+            "nhs_number": None,
+            "address": "1 High Street, Northtown",
+        }
+    ]
+
+
+def test_a_child_recorded_as_an_adult_and_an_adult_with_no_role_get_specific_messages(app):
+    form = build(
+        app,
+        PoliceNotificationForm,
+        domestic_abuse(),
+        child(0),
+        adult(0, full_name="Young Person", date_of_birth=["1", "6", "2015"]),
+        adult(1, role=""),
+    )
+    with app.test_request_context(method="POST"):
+        assert form.validate() is False
+    assert form.errors["people"][0]["date_of_birth"] == [
+        "Young Person was under 18 on the date of the incident. Add them as a child, or check the date of birth"
+    ]
+    assert form.errors["people"][1]["role"] == ["Select how this person is involved"]

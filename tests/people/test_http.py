@@ -125,3 +125,51 @@ def test_only_those_who_link_people_can_resolve_a_match(client, start_journey, m
     assert client.post(url, data={"answer": "same"}).status_code == 403
     db.session.refresh(match)
     assert match.status.value == "open"
+
+
+def test_the_api_records_the_adults_named_and_links_a_known_suspect_by_nhs_number(client, mash):
+    from app.models import ApiToken, Person
+
+    _, token = ApiToken.issue(mash["police"], "test system", None)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def notify(child_name: str) -> int:
+        payload = {
+            "incident_type": "domestic_abuse",
+            "dash_level": "standard",
+            "occurred_date": date(2026, 11, 1).isoformat(),
+            "occurred_time": "22:40",
+            "location": "1 Imaginary Road",
+            "description": "Shouting reported by a neighbour.",
+            "immediate_action": "Suspect left the address.",
+            "children": [
+                {
+                    "full_name": child_name,
+                    "date_of_birth": "2016-05-05",
+                    "sex": "1",
+                    "address": "1 Imaginary Road",
+                    "present": True,
+                    "spoken_to": True,
+                    "voice": "I hid upstairs.",
+                    "demeanour": "Calm.",
+                }
+            ],
+            "people": [
+                {"role": "suspect", "full_name": "Dale Example", "nhs_number": "9434765919"},
+                {"role": "parent_carer", "full_name": "Pat Example", "address": "1 Imaginary Road"},
+            ],
+        }
+        response = client.post("/api/v1/notifications", json=payload, headers=headers)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["id"]
+
+    first = notify("Robin Example")
+    second = notify("Sam Other")
+    roles = {
+        (inv.referral_id, inv.role.value, inv.full_name)
+        for inv in db.session.query(Involvement).filter(Involvement.role != "child")
+    }
+    assert (first, "suspect", "Dale Example") in roles and (second, "parent_carer", "Pat Example") in roles
+    suspects = db.session.query(Person).filter_by(nhs_number="9434765919").all()
+    assert len(suspects) == 1  # the same suspect, linked by NHS number
