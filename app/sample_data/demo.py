@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app.domain.clock import utcnow
+from app.domain.clock import london_today, utcnow
 from app.extensions import db
 from app.models import Agency, AgencyKind, Role, RoleName, User
 from app.passwords import hash_password
@@ -124,6 +124,17 @@ def _demo_child(name: str, dob: date, **details) -> dict:
     return {**base, **details}
 
 
+def _born(years: int, days_past_birthday: int) -> date:
+    """A date of birth that makes a demo child `years` old today, whatever today is, so the
+    case studies' ages (a 15-year-old in custody, a two-year-old) stay true."""
+    today = london_today()
+    try:
+        birthday = today.replace(year=today.year - years)
+    except ValueError:  # 29 February in a year without one
+        birthday = today.replace(year=today.year - years, day=28)
+    return birthday - timedelta(days=days_past_birthday)
+
+
 def _demo_cases() -> list[tuple[str, dict, list[tuple[str, Answers]]]]:
     """Fictional referrals after the patterns in the case studies (names invented): who submits
     each, what they submit, and the steps then completed on it."""
@@ -144,7 +155,7 @@ def _demo_cases() -> list[tuple[str, dict, list[tuple[str, Answers]]]]:
         "children": [
             _demo_child(
                 "Demo Child-One",
-                date(2013, 5, 14),
+                _born(13, 120),
                 school="Northshire Academy (fictional)",
                 present=True,
                 spoken_to=True,
@@ -155,9 +166,9 @@ def _demo_cases() -> list[tuple[str, dict, list[tuple[str, Answers]]]]:
                 demeanour_not_recorded_reason=None,
                 injuries="Bruise to upper arm.",
             ),
-            _demo_child("Demo Child-Two", date(2019, 2, 3)),
-            _demo_child("Demo Child-Three", date(2021, 7, 22)),
-            _demo_child("Demo Child-Four", date(2023, 1, 9), school=None),
+            _demo_child("Demo Child-Two", _born(7, 200)),
+            _demo_child("Demo Child-Three", _born(5, 40)),
+            _demo_child("Demo Child-Four", _born(3, 150), school=None),
         ],
     }
     # Case study 6: custody notification; triage, checks, then no further action (closed),
@@ -181,7 +192,7 @@ def _demo_cases() -> list[tuple[str, dict, list[tuple[str, Answers]]]]:
         "children": [
             _demo_child(
                 "Demo Young-Person",
-                date(2011, 3, 1),
+                _born(15, 90),
                 sex="1",
                 present=True,
                 spoken_to=True,
@@ -212,7 +223,7 @@ def _demo_cases() -> list[tuple[str, dict, list[tuple[str, Answers]]]]:
         "children": [
             _demo_child(
                 "Demo Toddler-Five",
-                date(2024, 6, 12),
+                _born(2, 170),
                 school=None,
                 present=True,
                 spoken_to=False,
@@ -342,14 +353,15 @@ LANE_USERS = {
 
 
 def _find_demo_case(case: dict):
-    """The demo referral already made from `case`, found by its first child's name and date of birth."""
+    """The demo referral already made from `case`, found by its first child's name (demo names are
+    unique; their dates of birth move with the calendar)."""
     from app.models import Child, Referral
 
     first = case["children"][0]
     return db.session.scalar(
         select(Referral)
         .join(Child, Child.referral_id == Referral.id)
-        .where(Child.full_name == first["full_name"], Child.date_of_birth == first["date_of_birth"])
+        .where(Child.full_name == first["full_name"])
         .limit(1)
     )
 
