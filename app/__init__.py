@@ -71,7 +71,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     from app.api.routes import bp as api_bp
-    from app.referrals.intake_routes import bp as intake_bp
+    from app.notifications.routes import bp as intake_bp
     from app.referrals.routes import bp as referrals_bp
     from app.referrals.task_routes import bp as tasks_bp
 
