@@ -42,6 +42,7 @@ from app.forms.validators import NHSNumber, OnlyWhen, OptionalInput, RequiredInp
 from app.forms.widgets import Checkbox, DateInput, Radios
 from app.models.referrals import IncidentType
 from app.notifications.adults import MAX_ADULTS, NOT_AN_ADULT, adults_field
+from app.notifications.missing_fields import MissingEpisodeFields
 
 POLICE_SOURCE = "6"  # CIN census referral source: police
 ANONYMOUS_SOURCE = "9"
@@ -486,6 +487,7 @@ class _NotificationForm(BaseForm):
             "custody_refusal_escalated": None,
             "children": [entry.form.to_service_data() for entry in self.children.entries],
             "people": [entry.form.to_service_data() for entry in self.people.entries],
+            "missing_episode": None,
         }
 
     def _referral_source(self) -> str:
@@ -507,7 +509,7 @@ def _accommodation_refused(form) -> bool:
     return _accommodation_requested(form) and form.custody_accommodation_refused.data == "yes"
 
 
-class PoliceNotificationForm(_NotificationForm):
+class PoliceNotificationForm(MissingEpisodeFields, _NotificationForm):
     incident_type = _incident_type_field("What type of incident was it?")
     occurred_date = _date_field("Date of the incident", "Enter the date of the incident")
     occurred_time = _time_field("Time of the incident", "Enter the time of the incident")
@@ -643,8 +645,10 @@ class PoliceNotificationForm(_NotificationForm):
         "custody_arrived",
         "custody_aa_requested",
         "custody_aa_arrived",
+        *MissingEpisodeFields.MISSING_DATETIMES,
     )
     datetime_order = (
+        *MissingEpisodeFields.MISSING_ORDER,
         (
             "pp_local_authority_informed",
             "pp_started",
@@ -665,13 +669,15 @@ class PoliceNotificationForm(_NotificationForm):
             return _in_custody(self)
         if name.startswith("dash_"):
             return _domestic_abuse(self)
+        if name.startswith("missing_"):
+            return self.missing_in_force(name)
         return True
 
     def _referral_source(self) -> str:
         return POLICE_SOURCE
 
     def to_service_data(self) -> dict:
-        data = super().to_service_data()
+        data = super().to_service_data() | self.missing_service_data()
         if _domestic_abuse(self):
             data["dash_level"] = self.dash_level.data
         if _police_protection(self):

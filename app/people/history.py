@@ -196,10 +196,13 @@ def decision_inputs(referral: Referral, now: datetime | None = None) -> dict:
         referral.notification is not None
         and referral.notification.incident_type is IncidentType.DOMESTIC_ABUSE
     )
+    this_is_missing = (
+        referral.notification is not None and referral.notification.incident_type is IncidentType.MISSING
+    )
     return {
         "prior_notifications_12m": max((i.notifications_12m for i in per_child), default=0),
-        "missing_episodes_90d": max((i.missing_90d for i in per_child), default=0)
-        + (referral.notification is not None and referral.notification.incident_type is IncidentType.MISSING),
+        "missing_episodes_90d": max((i.missing_90d for i in per_child), default=0) + this_is_missing,
+        "missing_episodes_ever": max((i.missing_ever for i in per_child), default=0) + this_is_missing,
         "household_domestic_abuse_12m": max((i.household_domestic_abuse_12m for i in per_child), default=0)
         + this_is_domestic_abuse,
         "earlier_nfa_12m": max((i.earlier_nfa_12m for i in per_child), default=0),

@@ -17,6 +17,7 @@ class ChildHistory:
     indicators: Indicators
     earlier: list[EarlierReferral]
     matches: list[PossibleMatch] = field(default_factory=list)
+    this_is_missing: bool = False
 
     @property
     def counts(self) -> list[tuple[str, int | str]]:
@@ -24,8 +25,8 @@ class ChildHistory:
         i = self.indicators
         rows = [
             ("Earlier notifications in 12 months", i.notifications_12m),
-            ("Missing episodes in 90 days", i.missing_90d),
-            ("Missing episodes ever", i.missing_ever),
+            ("Missing episodes in 90 days, this one included", i.missing_90d + self.this_is_missing),
+            ("Missing episodes ever, this one included", i.missing_ever + self.this_is_missing),
             ("Domestic abuse incidents in the household in 12 months", i.household_domestic_abuse_12m),
             ("Earlier no-further-action outcomes in 12 months", i.earlier_nfa_12m),
             ("Earlier s47 enquiries", i.earlier_s47),
@@ -70,6 +71,9 @@ def referral_history(referral: Referral) -> ReferralHistory:
     for match in open_matches(referral):
         matches.setdefault(match.involvement_id, []).append(match)
     by_child = {inv.child_id: inv for inv in involvements if inv.child_id is not None}
+    this_is_missing = (
+        referral.notification is not None and referral.notification.incident_type.value == "missing"
+    )
     children = []
     for child in referral.children:
         inv = by_child.get(child.id)
@@ -80,6 +84,7 @@ def referral_history(referral: Referral) -> ReferralHistory:
                 indicators=counted.get(child.id, Indicators()),
                 earlier=history.get(inv.person_id, []) if inv else [],
                 matches=matches.get(inv.id, []) if inv else [],
+                this_is_missing=this_is_missing,
             )
         )
     adult_counts = next(iter(counted.values())).adults if counted else []

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.domain.clock import london_today, utcnow
 from app.extensions import db
 from app.forms import apply_errors
+from app.missing.services import episodes_of
 from app.models import PlanAction, Referral, ReferralStatus
 from app.people.presenters import referral_history
 from app.permissions import Permission, lanes_for, requires
@@ -52,6 +53,7 @@ def show(referral_id: int):
         links=recording_links(referral, lanes_for(current_user)),
         action_form=PlanActionUpdateForm(),
         people_history=referral_history(referral),
+        episodes=episodes_of(referral),
     )
 
 

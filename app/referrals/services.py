@@ -21,6 +21,7 @@ from app.audit import facts as audit_facts
 from app.domain.clock import LONDON, london_date, london_today, utcnow
 from app.domain.working_days import icpc_due
 from app.extensions import db
+from app.missing.services import check_episode, record_episodes
 from app.models import (
     ActionStatus,
     Agency,
@@ -236,6 +237,7 @@ def create_referral(actor: User, data: dict) -> Referral:
     occurred_at: datetime = data["occurred_at"]
     errors = check_children(data.get("children") or [], occurred_at)
     errors |= check_adults(data.get("people") or [], occurred_at)
+    errors |= check_episode(data.get("missing_episode"), now)
     if occurred_at > now:
         errors["occurred_at"] = "The date of the incident must be today or in the past"
     incident = IncidentType(data["incident_type"])
@@ -273,6 +275,7 @@ def create_referral(actor: User, data: dict) -> Referral:
     received = _record_step(referral, actor, "notification_received", title, None, data)
     db.session.flush()
     people.record_people(referral, _named(referral, data))
+    record_episodes(referral, data.get("missing_episode"))
     # What the intake could see: people linked by NHS number. Confirming possible
     # matches at triage adds to it, and the steps before the decision work it out again.
     received.answers = {

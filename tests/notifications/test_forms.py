@@ -188,6 +188,7 @@ def test_full_police_notification_gives_exactly_the_contract_dict(app):
             },
         ],
         "people": [],
+        "missing_episode": None,
     }
     # == would let 1 pass for True and a naive datetime fail only by luck: check the types too.
     assert data["occurred_at"].utcoffset() == timedelta(0)
@@ -511,8 +512,9 @@ def test_answers_for_other_incidents_are_ignored_even_when_nonsense(app):
         app,
         PoliceNotificationForm,
         domestic_abuse(
-            incident_type="missing",
+            incident_type="online_abuse",
             dash_level="extreme",
+            missing_found="maybe",
             pp_started_date=["99", "", "x"],
             pp_started_time="noon",
             custody_healthcare_assessed="perhaps",
@@ -749,3 +751,47 @@ def test_a_child_recorded_as_an_adult_and_an_adult_with_no_role_get_specific_mes
         "Young Person was under 18 on the date of the incident. Add them as a child, or check the date of birth"
     ]
     assert form.errors["people"][1]["role"] == ["Select how this person is involved"]
+
+
+def missing(**overrides) -> dict:
+    answers = {
+        "incident_type": "missing",
+        "missing_kind": "missing",
+        "missing_from": "home",
+        "missing_looked_after": "no",
+        "missing_reported_date": ["13", "7", "2025"],
+        "missing_reported_time": "18:00",
+        "missing_found": "yes",
+        "missing_found_date": ["15", "7", "2025"],
+        "missing_found_time": "00:40",
+        "missing_found_where": "A friend's flat, Northtown",
+        "missing_found_with": "Two older boys",
+    }
+    return domestic_abuse(**(answers | overrides))
+
+
+def test_a_missing_notification_records_the_episode(app):
+    form = build(app, PoliceNotificationForm, missing(), child(0))
+    with app.test_request_context(method="POST"):
+        assert form.validate(), form.errors
+    assert form.to_service_data()["missing_episode"] == {
+        "kind": "missing",
+        "missing_from": "home",
+        "looked_after": False,
+        "reported_at": datetime(2025, 7, 13, 17, 0, tzinfo=UTC),
+        "found_at": datetime(2025, 7, 14, 23, 40, tzinfo=UTC),
+        "found_where": "A friend's flat, Northtown",
+        "found_with": "Two older boys",
+    }
+
+
+def test_a_child_still_missing_needs_no_found_time_and_found_before_reported_is_refused(app):
+    still = build(app, PoliceNotificationForm, missing(missing_found="no", missing_found_date=["", "", ""]), child(0))
+    backwards = build(
+        app, PoliceNotificationForm, missing(missing_found_date=["12", "7", "2025"]), child(0)
+    )
+    with app.test_request_context(method="POST"):
+        assert still.validate(), still.errors
+        assert backwards.validate() is False
+    assert still.to_service_data()["missing_episode"]["found_at"] is None
+    assert "The child must have been found after being reported missing" in str(backwards.errors)

@@ -1,0 +1,94 @@
+"""Missing and absent episodes, and the return home interview offered after each."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain.clock import utcnow
+from app.extensions import db
+from app.models.people import User, _enum
+from app.models.types import UTCDateTime
+
+# Statutory guidance on children who run away or go missing: a return home
+# interview is offered within 72 hours of the child being found.
+RETURN_HOME_INTERVIEW_HOURS = 72
+
+
+class EpisodeKind(enum.StrEnum):
+    MISSING = "missing"
+    ABSENT = "absent"
+
+    @property
+    def label(self) -> str:
+        return {"missing": "Missing", "absent": "Absent"}[self.value]
+
+
+class MissingFrom(enum.StrEnum):
+    HOME = "home"
+    CARE_PLACEMENT = "care_placement"
+    SCHOOL = "school"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "home": "Home",
+            "care_placement": "Care placement",
+            "school": "School",
+            "other": "Somewhere else",
+        }[self.value]
+
+
+class InterviewStatus(enum.StrEnum):
+    NOT_YET = "not_yet"
+    OFFERED = "offered"
+    DONE = "done"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return {
+            "not_yet": "Not offered yet",
+            "offered": "Offered, not yet held",
+            "done": "Held",
+            "declined": "Declined by the child",
+        }[self.value]
+
+
+class MissingEpisode(db.Model):
+    __tablename__ = "missing_episodes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[EpisodeKind] = mapped_column(_enum(EpisodeKind, "episode_kind"))
+    missing_from: Mapped[MissingFrom] = mapped_column(_enum(MissingFrom, "missing_from"))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    found_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    found_where: Mapped[str | None] = mapped_column(String(300))
+    found_with: Mapped[str | None] = mapped_column(String(300))
+    looked_after: Mapped[bool] = mapped_column(Boolean)
+    interview_status: Mapped[InterviewStatus] = mapped_column(
+        _enum(InterviewStatus, "interview_status"), default=InterviewStatus.NOT_YET
+    )
+    interview_offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    interview_held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    interview_findings: Mapped[str | None] = mapped_column(Text)
+    interview_declined_reason: Mapped[str | None] = mapped_column(Text)
+    interview_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    interview_recorded_by: Mapped[User | None] = relationship()
+
+    @property
+    def interview_due_at(self) -> datetime | None:
+        """72 hours after the child was found; no clock while the child is still missing."""
+        return self.found_at + timedelta(hours=RETURN_HOME_INTERVIEW_HOURS) if self.found_at else None
+
+    @property
+    def interview_outstanding(self) -> bool:
+        return self.interview_status in (InterviewStatus.NOT_YET, InterviewStatus.OFFERED)
