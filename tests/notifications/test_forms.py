@@ -786,10 +786,10 @@ def test_a_missing_notification_records_the_episode(app):
 
 
 def test_a_child_still_missing_needs_no_found_time_and_found_before_reported_is_refused(app):
-    still = build(app, PoliceNotificationForm, missing(missing_found="no", missing_found_date=["", "", ""]), child(0))
-    backwards = build(
-        app, PoliceNotificationForm, missing(missing_found_date=["12", "7", "2025"]), child(0)
+    still = build(
+        app, PoliceNotificationForm, missing(missing_found="no", missing_found_date=["", "", ""]), child(0)
     )
+    backwards = build(app, PoliceNotificationForm, missing(missing_found_date=["12", "7", "2025"]), child(0))
     with app.test_request_context(method="POST"):
         assert still.validate(), still.errors
         assert backwards.validate() is False
