@@ -3,7 +3,7 @@
 from app.models.api import ApiToken
 from app.models.audit import AuditEvent, record_audit_event
 from app.models.audit_facts import AuditFacts
-from app.models.missing import EpisodeKind, InterviewStatus, MissingEpisode, MissingFrom
+from app.models.missing import AssessmentFactor, EpisodeKind, InterviewStatus, MissingEpisode, MissingFrom
 from app.models.people import Agency, AgencyKind, Role, RoleName, User, user_roles
 from app.models.persons import (
     Involvement,
@@ -39,6 +39,7 @@ from app.models.referrals import (
 )
 
 __all__ = [
+    "AssessmentFactor",
     "EpisodeKind",
     "InterviewStatus",
     "MissingEpisode",

@@ -1,4 +1,5 @@
-"""Missing and absent episodes, and the return home interview offered after each."""
+"""Missing and absent episodes and the return home interview offered after each; the CIN
+assessment factors coded on a referral."""
 
 from __future__ import annotations
 
@@ -92,3 +93,16 @@ class MissingEpisode(db.Model):
     @property
     def interview_outstanding(self) -> bool:
         return self.interview_status in (InterviewStatus.NOT_YET, InterviewStatus.OFFERED)
+
+
+class AssessmentFactor(db.Model):
+    """A CIN census assessment factor (e.g. 3A domestic abuse, 11A sexual exploitation) coded at a step."""
+
+    __tablename__ = "assessment_factors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(4))
+    step: Mapped[str] = mapped_column(String(40))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

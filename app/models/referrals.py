@@ -226,6 +226,9 @@ class Notification(db.Model):
     referrer_name: Mapped[str | None] = mapped_column(String(200))
     referrer_organisation: Mapped[str | None] = mapped_column(String(200))
     dash_level: Mapped[str | None] = mapped_column(String(10))
+    # The MASH's own grading at triage, when it differs from the officer's, and why.
+    mash_dash_level: Mapped[str | None] = mapped_column(String(10))
+    mash_dash_reason: Mapped[str | None] = mapped_column(Text)
     # Police protection (Children Act 1989 s46)
     pp_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pp_place_of_safety: Mapped[str | None] = mapped_column(String(300))
@@ -239,6 +242,12 @@ class Notification(db.Model):
     custody_accommodation_requested: Mapped[bool | None] = mapped_column(Boolean)
     custody_accommodation_refused: Mapped[bool | None] = mapped_column(Boolean)
     custody_refusal_escalated: Mapped[bool | None] = mapped_column(Boolean)
+
+    @property
+    def dash_level_in_force(self) -> str | None:
+        """The MASH's re-grading if there is one, else the officer's: what the audit counts."""
+        return self.mash_dash_level or self.dash_level
+
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -18,6 +18,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from app.audit import facts as audit_facts
+from app.domain import cin_codes
 from app.domain.clock import LONDON, london_date, london_today, utcnow
 from app.domain.working_days import icpc_due
 from app.extensions import db
@@ -44,12 +45,14 @@ from app.models import (
     WorkflowSpecVersion,
     record_audit_event,
 )
+from app.models.missing import AssessmentFactor
 from app.models.persons import ADULT_ROLES, PersonRole
 from app.people import services as people
-from app.people.history import decision_inputs
+from app.people.history import decision_inputs, indicators
 from app.permissions import lanes_for
 from app.referrals import workflow
 from app.referrals.strategy_attendance import REQUIRED_AGENCIES, absences_without_reason
+from app.workflow.contract import DASH_LEVELS
 from app.workflow.engine import InvalidData, TaskNotReady, WorkflowError, WrongLane
 
 STALE_MESSAGE = (
@@ -316,6 +319,9 @@ def _named(referral: Referral, data: dict) -> list[people.Named]:
 
 # --- Completing a step ----------------------------------------------------------
 
+#: Outcomes that close or step down: a child's history must be weighed in writing first.
+HISTORY_MUST_BE_WEIGHED = ("nfa", "early_help")
+
 
 @dataclass
 class StepContext:
@@ -343,6 +349,42 @@ def step(name: str, *aliases: str) -> Callable[[StepHandler], StepHandler]:
     return register
 
 
+def _record_factors(ctx: StepContext) -> None:
+    """The CIN census assessment factors coded at this step (an incident can carry several)."""
+    codes = ctx.data.get("assessment_factors") or []
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise StepInvalid({"assessment_factors": "Send the concerns as a list of CIN census factor codes"})
+    unknown = [c for c in codes if not cin_codes.is_valid("assessment_factor", c)]
+    if unknown:
+        raise StepInvalid(
+            {
+                "assessment_factors": f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not CIN census assessment factors"
+            }
+        )
+    for code in dict.fromkeys(codes):
+        db.session.add(
+            AssessmentFactor(
+                referral_id=ctx.referral.id, code=code, step=ctx.data["_step"], recorded_by_id=ctx.actor.id
+            )
+        )
+
+
+def _regrade_dash(ctx: StepContext) -> None:
+    level, reason = ctx.data.get("mash_dash_level"), ctx.data.get("mash_dash_reason")
+    if not level:
+        return
+    notification = ctx.referral.notification
+    if notification.incident_type is not IncidentType.DOMESTIC_ABUSE:
+        raise StepInvalid(
+            {"mash_dash_level": "Only a domestic abuse notification has a DASH risk level to re-grade"}
+        )
+    if level not in DASH_LEVELS:
+        raise StepInvalid({"mash_dash_level": "Select standard, medium or high"})
+    if not (reason or "").strip():
+        raise StepInvalid({"mash_dash_reason": "Explain why you grade the DASH risk differently"})
+    notification.mash_dash_level, notification.mash_dash_reason = level, reason.strip()
+
+
 @step("triage")
 def _triage(ctx: StepContext) -> dict:
     # Not given (API callers, pages opened before the question existed) means
@@ -360,6 +402,8 @@ def _triage(ctx: StepContext) -> dict:
     # What the timeline shows: the answer as the process used it.
     ctx.data["research_needed"] = research_needed
     ctx.data["research_not_needed_reason"] = None if research_needed else reason
+    _regrade_dash(ctx)
+    _record_factors(ctx)
     ctx.referral.rag = ctx.data["rag"]
     return {
         "rag": ctx.data["rag"],
@@ -379,6 +423,17 @@ def _research(ctx: StepContext) -> dict:
 
 @step("threshold_decision")
 def _threshold_decision(ctx: StepContext) -> dict:
+    unweighed = (
+        ctx.data["outcome"] in HISTORY_MUST_BE_WEIGHED and not (ctx.data.get("history_weighed") or "").strip()
+    )
+    if unweighed and any(i.has_history for i in indicators(ctx.referral).values()):
+        raise StepInvalid(
+            {
+                "history_weighed": "A child here has earlier referrals: say how you weighed that history "
+                "before deciding on no further action or early help"
+            }
+        )
+    _record_factors(ctx)
     ctx.referral.threshold_decisions.append(
         ThresholdDecision(
             recommended_outcome=ctx.process_data.get("recommended_outcome") or "nfa",
@@ -426,6 +481,7 @@ def _strategy_discussion(ctx: StepContext) -> dict:
     errors = check_strategy_discussion(ctx.data)
     if errors:
         raise StepInvalid(errors)
+    _record_factors(ctx)
     d = ctx.data
     discussion = StrategyDiscussion(
         held_at=d["held_at"],

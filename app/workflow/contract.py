@@ -43,7 +43,8 @@ STRATEGY_DECISION_LABELS: dict[str, str] = {
 
 OUTCOMES: tuple[str, ...] = tuple(OUTCOME_LABELS)
 RAG_RATINGS: tuple[str, ...] = tuple(RAG_LABELS)
-DASH_LEVELS: tuple[str, ...] = ("standard", "medium", "high")
+DASH_LABELS: dict[str, str] = {"standard": "Standard", "medium": "Medium", "high": "High"}
+DASH_LEVELS: tuple[str, ...] = tuple(DASH_LABELS)
 STRATEGY_DECISIONS: tuple[str, ...] = tuple(STRATEGY_DECISION_LABELS)
 #: Threshold outcomes that start with a strategy discussion.
 S47_OUTCOMES: tuple[str, ...] = ("s47", "immediate_protection")

@@ -148,3 +148,58 @@ def test_an_adult_recorded_as_a_child_and_a_child_recorded_as_an_adult_are_refus
     assert "was under 18 on the date of the incident" in error.value.errors["people.0.date_of_birth"]
     db.session.rollback()
     assert db.session.scalars(select(Person)).all() == []
+
+
+def test_triage_can_regrade_the_dash_risk_with_a_reason_and_codes_concerns(start_journey):
+    from app.models import AssessmentFactor
+    from app.referrals import services
+
+    journey = start_journey()
+    with pytest.raises(services.StepInvalid) as error:
+        journey.do("triage", {**steps.triage(), "mash_dash_level": "high"})
+    assert error.value.errors == {"mash_dash_reason": "Explain why you grade the DASH risk differently"}
+    db.session.rollback()
+    with pytest.raises(services.StepInvalid) as error:
+        journey.do("triage", {**steps.triage(), "assessment_factors": ["3A", "99Z"]})
+    assert error.value.errors == {"assessment_factors": "99Z is not CIN census assessment factors"} or (
+        "99Z" in error.value.errors["assessment_factors"]
+    )
+    db.session.rollback()
+    journey.do(
+        "triage",
+        {
+            **steps.triage(),
+            "mash_dash_level": "high",
+            "mash_dash_reason": "Third call-out.",
+            "assessment_factors": ["3A", "22A"],
+        },
+    )
+    notification = journey.referral.notification
+    assert notification.dash_level == "medium" and notification.dash_level_in_force == "high"
+    codes = sorted(
+        f.code for f in db.session.query(AssessmentFactor).filter_by(referral_id=journey.referral.id)
+    )
+    assert codes == ["22A", "3A"]
+
+
+def test_no_further_action_for_a_child_with_history_must_say_how_it_was_weighed(start_journey):
+    from app.referrals import services
+
+    casey = steps.child("Casey Fictional", nhs_number="9434765919")
+    start_journey(children=[casey], incident_type="other", dash_level=None)
+    journey = start_journey(children=[casey], incident_type="other", dash_level=None).to_threshold(
+        rag="green"
+    )
+    with pytest.raises(services.StepInvalid) as error:
+        journey.do("threshold_decision", steps.threshold("nfa"))
+    assert "say how you weighed that history" in error.value.errors["history_weighed"]
+    db.session.rollback()
+    journey.do(
+        "threshold_decision", {**steps.threshold("nfa"), "history_weighed": "One earlier low-level call."}
+    )
+    assert journey.referral.threshold_decision.outcome == "nfa"
+    first_time = start_journey(
+        children=[steps.child("Morgan Sample")], incident_type="other", dash_level=None
+    )
+    first_time.to_threshold(rag="green")
+    first_time.do("threshold_decision", steps.threshold("nfa"))  # no history: no need

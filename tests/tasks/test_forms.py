@@ -111,6 +111,10 @@ VALID: dict[str, tuple[list, dict]] = {
             ("significant_harm_suspected", "no"),
             ("research_needed", "yes"),
             ("research_not_needed_reason", "Ignored when checks are needed."),
+            ("mash_dash_level", "high"),
+            ("mash_dash_reason", " Third incident this year "),
+            ("assessment_factors", "3A"),
+            ("assessment_factors", "22A"),
         ],
         {
             "rag": "amber",
@@ -118,6 +122,9 @@ VALID: dict[str, tuple[list, dict]] = {
             "significant_harm_suspected": False,
             "research_needed": True,
             "research_not_needed_reason": None,
+            "mash_dash_level": "high",
+            "mash_dash_reason": "Third incident this year",
+            "assessment_factors": ["3A", "22A"],
         },
     ),
     "police_research": (
@@ -183,8 +190,19 @@ VALID: dict[str, tuple[list, dict]] = {
         },
     ),
     "threshold_decision": (
-        [("version", "4"), ("outcome", "s47"), ("rationale", "Injury consistent with assault.")],
-        {"outcome": "s47", "rationale": "Injury consistent with assault."},
+        [
+            ("version", "4"),
+            ("outcome", "s47"),
+            ("rationale", "Injury consistent with assault."),
+            ("history_weighed", " Two earlier call-outs. "),
+            ("assessment_factors", "3A"),
+        ],
+        {
+            "outcome": "s47",
+            "rationale": "Injury consistent with assault.",
+            "history_weighed": "Two earlier call-outs.",
+            "assessment_factors": ["3A"],
+        },
     ),
     "resolve_disagreement": (
         [("version", "5"), ("outcome", "s17"), ("resolution", "Agreed after a call with police.")],
@@ -222,6 +240,7 @@ VALID: dict[str, tuple[list, dict]] = {
             "other_children_considered": True,
             "other_children_notes": "Sibling aged 3 at the same address.",
             "icpc_required": True,
+            "assessment_factors": [],
         },
     ),
     "protective_plan": (

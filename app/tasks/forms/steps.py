@@ -10,7 +10,8 @@ from app.forms import YES_NO, add_error, select_choices, text_or_none
 from app.forms.fields import YesNoField, radio_field, select_field, text_area, text_input
 from app.forms.widgets import Radios
 from app.tasks.forms.base import TaskForm
-from app.workflow.contract import OUTCOME_LABELS, RAG_LABELS
+from app.tasks.forms.concerns import assessment_factors_field
+from app.workflow.contract import DASH_LABELS, OUTCOME_LABELS, RAG_LABELS
 
 OUTCOME_HINTS: dict[str, str] = {
     "nfa": "Including advice or signposting to other services.",
@@ -65,12 +66,25 @@ class TriageForm(TaskForm):
         widget=Radios(),
     )
     research_not_needed_reason = text_area("Why are checks not needed?", called="Why checks are not needed")
+    mash_dash_level = RadioField(
+        "Do you grade the domestic abuse risk differently from the officer? (optional)",
+        choices=select_choices([("", "No, keep the officer's grading"), *DASH_LABELS.items()]),
+        default="",
+        description="Only for domestic abuse. Your grading is the one the managers' audit counts.",
+        widget=Radios(),
+        validate_choice=True,
+        invalid_choice_message="Select a DASH risk level",
+    )
+    mash_dash_reason = text_area("Why do you grade it differently?", called="The reason for the grading")
+    assessment_factors = assessment_factors_field()
 
     @property
     def research_needed_answer(self) -> bool:
         return self.research_needed.data != "no"
 
     def check_rules(self) -> None:
+        if self.mash_dash_level.data and not text_or_none(self.mash_dash_reason.data):
+            add_error(self.mash_dash_reason, "Explain why you grade the DASH risk differently")
         if not self.research_needed_answer and not text_or_none(self.research_not_needed_reason.data):
             add_error(
                 self.research_not_needed_reason,
@@ -87,6 +101,11 @@ class TriageForm(TaskForm):
             "research_not_needed_reason": (
                 None if research_needed else text_or_none(self.research_not_needed_reason.data)
             ),
+            "mash_dash_level": self.mash_dash_level.data or None,
+            "mash_dash_reason": text_or_none(self.mash_dash_reason.data)
+            if self.mash_dash_level.data
+            else None,
+            "assessment_factors": list(self.assessment_factors.data or []),
         }
 
 
@@ -155,9 +174,20 @@ class ThresholdDecisionForm(TaskForm):
         "Enter the reasons for your decision",
         called="The reasons for your decision",
     )
+    history_weighed = text_area(
+        "How did you weigh the children's history?",
+        called="How the history was weighed",
+        description="Needed for no further action or early help when a child has earlier referrals.",
+    )
+    assessment_factors = assessment_factors_field()
 
     def to_service_data(self) -> dict:
-        return {"outcome": self.outcome.data, "rationale": text_or_none(self.rationale.data)}
+        return {
+            "outcome": self.outcome.data,
+            "rationale": text_or_none(self.rationale.data),
+            "history_weighed": text_or_none(self.history_weighed.data),
+            "assessment_factors": list(self.assessment_factors.data or []),
+        }
 
 
 class ResolveDisagreementForm(TaskForm):

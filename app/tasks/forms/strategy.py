@@ -23,6 +23,7 @@ from app.forms.widgets import Radios, Select, TextArea, TextInput
 from app.models.people import AgencyKind
 from app.referrals.strategy_attendance import absences_without_reason
 from app.tasks.forms.base import TaskForm
+from app.tasks.forms.concerns import assessment_factors_field
 from app.workflow.contract import STRATEGY_DECISION_LABELS
 
 AGENCY_KINDS: list[tuple[str, str]] = [(kind.value, kind.label) for kind in AgencyKind]
@@ -51,6 +52,7 @@ class AttendeeForm(RowForm):
 class StrategyDiscussionForm(TaskForm):
     list_buttons = {"attendees": ("add_attendee", "remove_attendee")}
     icpc_working_days = ICPC_WORKING_DAYS
+    assessment_factors = assessment_factors_field()
 
     held_at = DateField(
         "Date of the strategy discussion",
@@ -197,6 +199,7 @@ class StrategyDiscussionForm(TaskForm):
         criminal = self.criminal_investigation.answer
         legal = self.legal_action_considered.answer
         return {
+            "assessment_factors": list(self.assessment_factors.data or []),
             "held_at": self.held_at_utc(),
             "chair": text_or_none(self.chair.data),
             "attendees": [
