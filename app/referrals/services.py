@@ -356,11 +356,12 @@ def _record_factors(ctx: StepContext) -> None:
         raise StepInvalid({"assessment_factors": "Send the concerns as a list of CIN census factor codes"})
     unknown = [c for c in codes if not cin_codes.is_valid("assessment_factor", c)]
     if unknown:
-        raise StepInvalid(
-            {
-                "assessment_factors": f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not CIN census assessment factors"
-            }
+        message = (
+            f"{unknown[0]} is not a CIN census assessment factor"
+            if len(unknown) == 1
+            else f"{', '.join(unknown)} are not CIN census assessment factors"
         )
+        raise StepInvalid({"assessment_factors": message})
     for code in dict.fromkeys(codes):
         db.session.add(
             AssessmentFactor(
