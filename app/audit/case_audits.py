@@ -17,15 +17,27 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import Select, func, select
 
+from app.audit.gaps import (
+    child_not_heard,
+    children_in_custody,
+    icpc_overdue,
+    late_threshold_decision,
+    overdue_actions,
+    police_protection,
+    s47_no_strategy_discussion,
+    strategy_discussion_missing_agency,
+    strategy_discussion_no_plan,
+    unresolved_escalations,
+)
+from app.audit.gaps.da_standard_nfa_no_research import RESEARCH_STEPS
+from app.audit.gaps.owners import KIND_OWNER, OWNER_LABELS
 from app.audit.scope import AuditScope
 from app.domain.clock import LONDON, start_of_london_day, utcnow
 from app.domain.working_days import working_days_between
 from app.extensions import db
 from app.models import (
-    ActionStatus,
     AuditSample,
     AuditSampleCase,
     AuditStage,
@@ -42,15 +54,9 @@ from app.models import (
 from app.models.people import AgencyKind
 from app.models.referrals import referral_agencies
 from app.referrals.presenters import OUTCOME_LABELS, STRATEGY_DECISION_LABELS
-from app.workflow.contract import S47_DECISIONS, S47_OUTCOMES
+from app.workflow.contract import S47_DECISIONS
 
 MAX_SAMPLE_SIZE = 100
-RESEARCH_STEPS = (
-    ("police_research", "Police"),
-    ("health_research", "Health"),
-    ("social_care_research", "Social care"),
-)
-POLICE_PROTECTION_HOURS = 72
 
 
 class AuditInvalid(ValueError):
@@ -106,7 +112,8 @@ INCIDENT_CRITERIA: dict[IncidentType, dict[AuditStage, str]] = {
     },
     IncidentType.POLICE_PROTECTION: {
         AuditStage.NOTIFICATION: "Police protection: when it started, the place of safety, when the local authority "
-        "was told, the child's wishes, and when it ended (it lasts at most 72 hours).",
+        "was told, the child's wishes, and when it ended (it lasts at most "
+        f"{police_protection.POLICE_PROTECTION_HOURS} hours).",
         AuditStage.OUTCOME: "After police protection, a long-term protective plan is recorded.",
     },
 }
@@ -177,22 +184,26 @@ def _notification_facts(referral: Referral, now: datetime) -> list[Fact]:
         facts.append(
             Fact(
                 f"{who}: spoken to",
-                "Yes" if child.spoken_to else f"No: {child.not_spoken_to_reason}",
-                not child.spoken_to,
+                f"No: {child.not_spoken_to_reason}" if child_not_heard.not_spoken_to(child) else "Yes",
+                child_not_heard.not_spoken_to(child),
             )
         )
         facts.append(
             Fact(
                 f"{who}: own words or views",
-                "Recorded" if child.voice else f"Not recorded: {child.voice_not_recorded_reason}",
-                not child.voice,
+                f"Not recorded: {child.voice_not_recorded_reason}"
+                if child_not_heard.voice_not_recorded(child)
+                else "Recorded",
+                child_not_heard.voice_not_recorded(child),
             )
         )
         facts.append(
             Fact(
                 f"{who}: behaviour and demeanour",
-                "Recorded" if child.demeanour else f"Not recorded: {child.demeanour_not_recorded_reason}",
-                not child.demeanour,
+                f"Not recorded: {child.demeanour_not_recorded_reason}"
+                if child_not_heard.demeanour_not_recorded(child)
+                else "Recorded",
+                child_not_heard.demeanour_not_recorded(child),
             )
         )
     if n.incident_type is IncidentType.CHILD_IN_CUSTODY or n.custody_arrived_at:
@@ -204,7 +215,6 @@ def _notification_facts(referral: Referral, now: datetime) -> list[Fact]:
 
 def _custody_facts(referral: Referral, now: datetime) -> list[Fact]:
     n = referral.notification
-    limit = float(current_app.config.get("AUDIT_APPROPRIATE_ADULT_HOURS", 4))
     facts = []
     if n.custody_arrived_at and n.custody_arrived_at < referral.received_at:
         facts.append(
@@ -215,9 +225,12 @@ def _custody_facts(referral: Referral, now: datetime) -> list[Fact]:
         )
     requested, arrived = n.custody_aa_requested_at, n.custody_aa_arrived_at
     if requested and arrived:
-        late = (arrived - requested).total_seconds() / 3600 > limit
         facts.append(
-            Fact("Appropriate adult", f"arrived {_hours(requested, arrived)} after being requested", late)
+            Fact(
+                "Appropriate adult",
+                f"arrived {_hours(requested, arrived)} after being requested",
+                children_in_custody.appropriate_adult_late(requested, arrived),
+            )
         )
     elif requested:
         facts.append(
@@ -239,13 +252,13 @@ def _custody_facts(referral: Referral, now: datetime) -> list[Fact]:
     )
     if n.custody_accommodation_requested:
         if n.custody_accommodation_refused:
-            escalated = bool(n.custody_refusal_escalated)
+            not_escalated = children_in_custody.refusal_not_escalated(n)
             facts.append(
                 Fact(
                     "Alternative accommodation",
                     "Requested and refused; "
-                    + ("the refusal was escalated" if escalated else "the refusal was not escalated"),
-                    not escalated,
+                    + ("the refusal was not escalated" if not_escalated else "the refusal was escalated"),
+                    not_escalated,
                 )
             )
         else:
@@ -253,7 +266,7 @@ def _custody_facts(referral: Referral, now: datetime) -> list[Fact]:
     else:
         facts.append(Fact("Alternative accommodation", "Not requested"))
     outcome = referral.outcome
-    referred = outcome not in (None, "nfa", "early_help")
+    referred = children_in_custody.referred_to_social_care(outcome)
     facts.append(
         Fact(
             "Referral to children's social care",
@@ -280,11 +293,12 @@ def _police_protection_facts(referral: Referral, now: datetime) -> list[Fact]:
             not n.pp_local_authority_informed_at,
         ),
     ]
-    if n.pp_rescinded_at:
+    if not police_protection.end_not_recorded(n):
         facts.append(Fact("Police protection ended", _when(n.pp_rescinded_at)))
     else:
         since = (
-            f" ({_hours(n.pp_started_at, now)} since it started; the power lasts at most {POLICE_PROTECTION_HOURS} hours)"
+            f" ({_hours(n.pp_started_at, now)} since it started; the power lasts at most "
+            f"{police_protection.POLICE_PROTECTION_HOURS} hours)"
             if n.pp_started_at
             else ""
         )
@@ -311,7 +325,8 @@ def _triage_facts(referral: Referral) -> list[Fact]:
             Fact("Checks by each agency", f"Not needed: {answers.get('research_not_needed_reason')}")
         )
         return facts
-    for step, agency in RESEARCH_STEPS:
+    for step, owner in RESEARCH_STEPS.items():
+        agency = OWNER_LABELS[owner]
         record = next(iter(_steps(referral, step)), None)
         if record is None:
             facts.append(Fact(f"{agency} checks", "Not recorded", True))
@@ -343,12 +358,12 @@ def _threshold_facts(referral: Referral, now: datetime) -> list[Fact]:
     decision = referral.threshold_decision
     due = referral.threshold_due_at
     if decision is None:
-        if now > due:
+        if late_threshold_decision.past_due_without_decision(referral, now):
             return [
                 Fact("Not reached", f"No threshold decision; it was due {_when(due)} (one working day)", True)
             ]
         return _not_reached(f"No threshold decision yet; it is due {_when(due)}")
-    late = decision.decided_at > due
+    late = late_threshold_decision.decided_late(referral)
     if late:
         days = working_days_between(due.astimezone(LONDON), decision.decided_at.astimezone(LONDON))
         timing = (
@@ -368,7 +383,7 @@ def _threshold_facts(referral: Referral, now: datetime) -> list[Fact]:
         Fact("Decision", f"{_outcome(decision.outcome)}: {decision.rationale}"),
     ]
     if decision.escalated:
-        if decision.resolved_at:
+        if not unresolved_escalations.awaiting_resolution(decision):
             facts.append(
                 Fact(
                     "Escalated to a manager",
@@ -383,7 +398,7 @@ def _threshold_facts(referral: Referral, now: datetime) -> list[Fact]:
 def _strategy_facts(referral: Referral) -> list[Fact]:
     sd = referral.strategy_discussion
     if sd is None:
-        if referral.outcome in S47_OUTCOMES:
+        if s47_no_strategy_discussion.needs_a_strategy_discussion(referral):
             return [
                 Fact(
                     "Not reached",
@@ -402,20 +417,16 @@ def _strategy_facts(referral: Referral) -> list[Fact]:
         days = working_days_between(decision.decided_at.astimezone(LONDON), sd.held_at.astimezone(LONDON))
         facts.append(Fact("After the threshold decision", f"{days} working day{'s' if days != 1 else ''}"))
     absences = {a.agency_kind: a.reason for a in sd.absences}
-    for kind, name in (
-        (AgencyKind.CHILDRENS_SOCIAL_CARE, "Social care"),
-        (AgencyKind.POLICE, "Police"),
-        (AgencyKind.HEALTH, "Health"),
-    ):
-        present = [f"{a.name}, {a.role}" for a in sd.attendees if a.agency_kind == kind]
-        if present:
+    expected = strategy_discussion_missing_agency.EXPECTED_AGENCIES
+    for kind in expected:
+        name = OWNER_LABELS[KIND_OWNER[kind]]
+        if strategy_discussion_missing_agency.attended(sd, kind):
+            present = [f"{a.name}, {a.role}" for a in sd.attendees if a.agency_kind == kind]
             facts.append(Fact(f"{name} attended", "; ".join(present)))
         else:
             facts.append(Fact(f"{name} attended", f"No: {absences.get(kind) or 'no reason recorded'}", True))
     others = [
-        f"{a.name}, {a.role} ({a.agency_kind.label})"
-        for a in sd.attendees
-        if a.agency_kind not in (AgencyKind.CHILDRENS_SOCIAL_CARE, AgencyKind.POLICE, AgencyKind.HEALTH)
+        f"{a.name}, {a.role} ({a.agency_kind.label})" for a in sd.attendees if a.agency_kind not in expected
     ]
     if others:
         facts.append(Fact("Others attended", "; ".join(others)))
@@ -441,9 +452,8 @@ def _strategy_facts(referral: Referral) -> list[Fact]:
 
 def _plan_facts(referral: Referral, today: date) -> list[Fact]:
     plan = referral.plan
-    sd = referral.strategy_discussion
     if plan is None:
-        needed = sd is not None and sd.decision in S47_DECISIONS
+        needed = strategy_discussion_no_plan.needs_a_plan(referral)
         return _not_reached(
             "No joint protective plan is recorded"
             + (" after a strategy discussion that started s47 enquiries" if needed else ""),
@@ -460,7 +470,13 @@ def _plan_facts(referral: Referral, today: date) -> list[Fact]:
         ("Health", plan.health_confirmed, plan.health_response),
     ):
         text = {True: "Confirmed", False: f"Declined: {response}", None: "Not yet answered"}[confirmed]
-        facts.append(Fact(f"{agency} confirmation", text, confirmed is not True))
+        facts.append(
+            Fact(
+                f"{agency} confirmation",
+                text,
+                strategy_discussion_no_plan.confirmation_outstanding(confirmed),
+            )
+        )
     actions = plan.actions
     complete = [a for a in actions if a.owner and a.due_date]
     facts.append(
@@ -480,11 +496,7 @@ def _plan_facts(referral: Referral, today: date) -> list[Fact]:
             )
         )
     if plan.status is not PlanStatus.CLOSED:
-        overdue = [
-            a
-            for a in actions
-            if a.status not in (ActionStatus.DONE, ActionStatus.CANCELLED) and a.due_date < today
-        ]
+        overdue = [a for a in actions if overdue_actions.overdue_on_the_case_page(a, today)]
         facts.append(
             Fact(
                 "Overdue actions",
@@ -534,7 +546,7 @@ def _outcome_facts(referral: Referral, today: date) -> list[Fact]:
                 Fact("Initial child protection conference", f"Not required: {sd.icpc_not_required_reason}")
             )
         elif sd.icpc_required and sd.icpc_target_date:
-            overdue = today > sd.icpc_target_date
+            overdue = icpc_overdue.conference_overdue(sd, today)
             facts.append(
                 Fact(
                     "Initial child protection conference",
@@ -551,8 +563,7 @@ def _outcome_facts(referral: Referral, today: date) -> list[Fact]:
             )
     n = referral.notification
     if n.pp_started_at:
-        plan = referral.plan
-        in_force = plan is not None and plan.in_force_at is not None
+        in_force = police_protection.plan_in_force(referral)
         facts.append(
             Fact(
                 "Long-term plan after police protection",

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.audit.gaps import GAPS, case_ids, latest_date_past_target, latest_overdue_due_date, rows_for
+from app.audit.gaps import GAPS, case_ids, rows_for
+from app.audit.gaps.dates import latest_date_past_target, latest_overdue_due_date
 from app.audit.scope import AuditScope
 from app.extensions import db
 from app.models import PlanAction
