@@ -7,10 +7,11 @@ referral's records by one INSERT ... SELECT. Each gap says which columns it
 keeps and how its cases are counted from them (`Gap.facts`, `Gap.owner_bits`);
 the columns every case has are below.
 
-The row is rewritten whenever anything it is worked out from changes: a session
-hook notes which referrals a flush touched, and just before the commit the
-facts of those referrals are worked out again, in the same transaction. A case
-therefore leaves the dashboard the moment it leaves a list. The tests compare
+The row is rewritten whenever anything it is worked out from changes: a hook on
+the app's session (`init_app`, called by create_app) notes which referrals a
+flush touched, and just before the commit the facts of those referrals are
+worked out again, in the same transaction. A case therefore leaves the
+dashboard the moment it leaves a list. The tests compare
 the two on every audit test's data (tests/audit/conftest.py).
 
 Rules that depend on the time (overdue, past the due time, 72 hours) are kept
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
+from flask import Flask
 from sqlalchemy import and_, bindparam, case, delete, event, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -131,7 +133,6 @@ def note_locked(session: Session, referral_id: int) -> None:
     session.info.setdefault(LOCKED, set()).add(referral_id)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget_locks(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(LOCKED, None)
@@ -199,7 +200,6 @@ def _note(session: Session, objects: Iterable) -> None:
             noted["agency"].add(obj.id)
 
 
-@event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context) -> None:
     _note(session, session.new)
     _note(session, session.dirty)
@@ -236,11 +236,31 @@ def bring_up_to_date(session: Session | None = None) -> None:
         refresh(_resolve(session, noted), session)
 
 
-@event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     # Cheap when nothing was written: no flush, no statement.
     if session.info.get(PENDING) is not None or session.new or session.dirty or session.deleted:
         bring_up_to_date(session)
+
+
+_HOOKS = (
+    ("after_flush", _after_flush),
+    ("before_commit", _before_commit),
+    ("after_transaction_end", _forget_locks),
+)
+
+
+def keep_up_to_date(sessions) -> None:
+    """Keep the facts up to date in every transaction of `sessions` (a scoped_session,
+    sessionmaker or Session subclass): the app's own in `init_app`, the tests' in conftest."""
+    for name, hook in _HOOKS:
+        if not event.contains(sessions, name, hook):
+            event.listen(sessions, name, hook)
+
+
+def init_app(app: Flask) -> None:
+    """Hook the facts into db.session, the app's session: only its sessionmaker's class
+    listens, so a session made elsewhere (a migration's, a script's) writes no facts."""
+    keep_up_to_date(db.session)
 
 
 # ---------------------------------------------------------------- counting the gaps
