@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from app import create_app
+from app.audit import facts as audit_facts
 from app.extensions import db
 from app.models import Agency, AgencyKind, Role, RoleName, User
 from app.passwords import hash_password
@@ -145,6 +146,13 @@ def app(database_url: str) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+class RolledBackSession(Session):
+    """The session of a test that rolls back; like the app's own, it keeps the audit facts up to date."""
+
+
+audit_facts.keep_up_to_date(RolledBackSession)
+
+
 @pytest.fixture(autouse=True)
 def db_session(app: Flask, request) -> Iterator:
     """Every test in its own transaction, rolled back at the end."""
@@ -160,7 +168,7 @@ def db_session(app: Flask, request) -> Iterator:
         # A plain SQLAlchemy Session: Flask-SQLAlchemy's own one would route
         # queries to the engine and ignore the connection we bind here.
         db.session = scoped_session(
-            sessionmaker(bind=connection, join_transaction_mode="create_savepoint", class_=Session)
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint", class_=RolledBackSession)
         )
         try:
             yield db.session

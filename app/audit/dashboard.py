@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app.audit.facts import COUNTED_OWNERS, count_gaps
+from app.audit.facts import count_gaps
 from app.audit.gaps import GAPS, OWNER_LABELS, Gap
+from app.audit.gaps.owners import COUNTED_OWNERS
 from app.audit.scope import AuditScope
 from app.domain.clock import start_of_london_day
 
@@ -61,10 +62,10 @@ def build_dashboard(scope: AuditScope) -> Dashboard:
     figures = [
         GapFigures(
             gap,
-            sum(c.in_gap[i] for c in counts),
-            {o: sum(c.by_owner[i][o] for c in counts) for o in OWNERS},
-            [c.in_gap[i] for c in counts],
+            sum(c.in_gap[gap.slug] for c in counts),
+            {o: sum(c.by_owner[gap.slug][o] for c in counts) for o in OWNERS},
+            [c.in_gap[gap.slug] for c in counts],
         )
-        for i, gap in enumerate(GAPS)
+        for gap in GAPS
     ]
     return Dashboard(scope, months, figures, [c.cases for c in counts], sum(c.cases for c in counts))

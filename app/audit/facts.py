@@ -1,14 +1,17 @@
 """Audit facts: keeping one narrow row per referral, and counting the gaps from it.
 
-The gap lists (app/audit/gaps.py) read the records themselves. The dashboard
-counts all eleven gaps at once, which at 100,000 referrals is too slow that
-way, so it reads `audit_facts` instead: one row per referral, worked out from
-the referral's records by one INSERT ... SELECT.
+The gap lists (app/audit/gaps/) read the records themselves. The dashboard
+counts all the gaps at once, which at 100,000 referrals is too slow that way,
+so it reads `audit_facts` instead: one row per referral, worked out from the
+referral's records by one INSERT ... SELECT. Each gap says which columns it
+keeps and how its cases are counted from them (`Gap.facts`, `Gap.owner_bits`);
+the columns every case has are below.
 
-The row is rewritten whenever anything it is worked out from changes: a session
-hook notes which referrals a flush touched, and just before the commit the
-facts of those referrals are worked out again, in the same transaction. A case
-therefore leaves the dashboard the moment it leaves a list. The tests compare
+The row is rewritten whenever anything it is worked out from changes: a hook on
+the app's session (`init_app`, called by create_app) notes which referrals a
+flush touched, and just before the commit the facts of those referrals are
+worked out again, in the same transaction. A case therefore leaves the
+dashboard the moment it leaves a list. The tests compare
 the two on every audit test's data (tests/audit/conftest.py).
 
 Rules that depend on the time (overdue, past the due time, 72 hours) are kept
@@ -19,42 +22,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 
-from flask import current_app
-from sqlalchemy import and_, bindparam, case, delete, event, exists, func, insert, not_, or_, select, text
+from flask import Flask
+from sqlalchemy import and_, bindparam, case, delete, event, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from app.audit.gaps import (
-    HEALTH,
-    KIND_OWNER,
-    MANAGER,
-    NOT_REFERRED_OUTCOMES,
-    OTHER,
-    POLICE,
-    POLICE_PROTECTION_HOURS,
-    RESEARCH_STEPS,
-    SOCIAL_CARE,
-    hours_between,
-    latest_date_past_target,
-    latest_overdue_due_date,
-)
+from app.audit.gaps import GAPS
+from app.audit.gaps.owners import COUNTED_OWNERS, OWNER_BITS
+from app.audit.gaps.queries import correlated_exists, flag, has_plan_in_force, has_strategy_discussion
 from app.audit.scope import AuditScope
-from app.domain.clock import start_of_london_day
-from app.domain.working_days import ICPC_WORKING_DAYS
 from app.extensions import db
 from app.models import (
-    ActionStatus,
     Agency,
     AgencyAbsence,
-    AgencyKind,
     Child,
-    IncidentType,
     Notification,
     PlanAction,
-    PlanStatus,
     ProtectivePlan,
     Referral,
     ReferralStatus,
@@ -66,194 +52,29 @@ from app.models import (
 )
 from app.models.audit_facts import AuditFacts
 from app.models.referrals import referral_agencies
-from app.workflow.contract import S47_DECISIONS, S47_OUTCOMES
-
-OWNER_BITS = {SOCIAL_CARE: 1, POLICE: 2, HEALTH: 4, MANAGER: 8, OTHER: 16}
-SC, PO, HE, MA, OT = (OWNER_BITS[o] for o in (SOCIAL_CARE, POLICE, HEALTH, MANAGER, OTHER))
-KIND_BITS = {kind: OWNER_BITS[owner] for kind, owner in KIND_OWNER.items()}
-# The owners the dashboard breaks each gap down by.
-COUNTED_OWNERS = (SOCIAL_CARE, POLICE, HEALTH, MANAGER)
-ACTION_DUE_COLUMNS = {
-    SC: "action_due_social_care",
-    PO: "action_due_police",
-    HE: "action_due_health",
-    OT: "action_due_other",
-}
-
 
 # ---------------------------------------------------------------- working the facts out
 
 
-def _bit_if(condition, bit: int):
-    return case((condition, bit), else_=0)
-
-
-def _exists(*where):
-    return exists().where(*where).correlate(Referral)
-
-
-def _facts_select():
-    """SELECT the facts of every referral; callers add a WHERE on Referral.id."""
-    has_decision = _exists(ThresholdDecision.referral_id == Referral.id)
-    has_discussion = _exists(StrategyDiscussion.referral_id == Referral.id)
-    has_plan_in_force = _exists(
-        ProtectivePlan.referral_id == Referral.id, ProtectivePlan.in_force_at.is_not(None)
-    )
-
-    s47_no_discussion = and_(
-        Referral.outcome.in_(S47_OUTCOMES),
-        _exists(
-            ThresholdDecision.referral_id == Referral.id,
-            or_(ThresholdDecision.escalated.is_(False), ThresholdDecision.resolved_at.is_not(None)),
-        ),
-        not_(has_discussion),
-    )
-
-    # Gap 2: who holds up the plan, from the case's latest plan.
-    latest_plan = (
-        select(func.max(ProtectivePlan.id))
-        .where(ProtectivePlan.referral_id == Referral.id)
-        .correlate(Referral)
-        .scalar_subquery()
-    )
-    plan = aliased(ProtectivePlan)
-
-    def latest(column):
-        return select(column).where(plan.id == latest_plan).correlate(Referral).scalar_subquery()
-
-    police_ok, health_ok = latest(plan.police_confirmed), latest(plan.health_confirmed)
-    no_plan_owners = case(
-        (
-            not_(
-                and_(
-                    _exists(
-                        StrategyDiscussion.referral_id == Referral.id, StrategyDiscussion.decision != "no_s47"
-                    ),
-                    not_(has_plan_in_force),
-                )
-            ),
-            0,
-        ),
-        (latest_plan.is_(None), SC),
-        (or_(police_ok.is_(False), health_ok.is_(False)), SC),
-        (and_(police_ok.is_(True), health_ok.is_(True)), SC),
-        else_=_bit_if(police_ok.is_not(True), PO) + _bit_if(health_ok.is_not(True), HE),
-    )
-
-    # Gap 3: an agency missing from any of the case's discussions.
-    def missing(kind: AgencyKind):
-        return _exists(
-            StrategyDiscussion.referral_id == Referral.id,
-            not_(
-                exists().where(
-                    StrategyAttendee.discussion_id == StrategyDiscussion.id,
-                    StrategyAttendee.agency_kind == kind,
-                )
-            ),
-        )
-
-    missing_agencies = sum(_bit_if(missing(kind), bit) for kind, bit in KIND_BITS.items())
-
-    # Gap 4: the earliest open action per owning agency.
-    kind_of_bit = {bit: kind for kind, bit in KIND_BITS.items()}
-
-    def earliest_open_action(bit: int):
-        kind = kind_of_bit.get(bit)
-        if kind is None:
-            kind_matches = PlanAction.owning_agency_kind.not_in(list(KIND_BITS))
-        else:
-            kind_matches = PlanAction.owning_agency_kind == kind
-        return (
-            select(func.min(PlanAction.due_date))
-            .join(ProtectivePlan, ProtectivePlan.id == PlanAction.plan_id)
-            .where(
-                ProtectivePlan.referral_id == Referral.id,
-                ProtectivePlan.status != PlanStatus.CLOSED,
-                PlanAction.status.not_in((ActionStatus.DONE, ActionStatus.CANCELLED)),
-                kind_matches,
-            )
-            .correlate(Referral)
-            .scalar_subquery()
-        )
-
-    decided_late = _exists(
-        ThresholdDecision.referral_id == Referral.id, ThresholdDecision.decided_at > Referral.threshold_due_at
-    )
-
-    # Gap 6: the notifier's agency owns the gap (the list joins the same way).
-    not_heard = and_(
-        Notification.id.is_not(None),
-        _exists(
-            Child.referral_id == Referral.id,
-            or_(Child.spoken_to.is_(False), Child.voice.is_(None), Child.demeanour.is_(None)),
-        ),
-    )
-    notifier_bit = case(*((Agency.kind == kind, bit) for kind, bit in KIND_BITS.items()), else_=OT)
-
-    da_nfa_no_research = and_(
-        Notification.incident_type == IncidentType.DOMESTIC_ABUSE,
-        Notification.dash_level == "standard",
-        Referral.status == ReferralStatus.CLOSED,
-        Referral.outcome == "nfa",
-        _exists(Child.referral_id == Referral.id, Child.present.is_(True)),
-        not_(_exists(StepRecord.referral_id == Referral.id, StepRecord.step.in_(RESEARCH_STEPS))),
-    )
-    custody = and_(Notification.id.is_not(None), Notification.incident_type == IncidentType.CHILD_IN_CUSTODY)
-
-    icpc_awaited_since = (
-        select(func.min(StrategyDiscussion.held_at))
-        .where(
-            StrategyDiscussion.referral_id == Referral.id,
-            StrategyDiscussion.decision.in_(S47_DECISIONS),
-            StrategyDiscussion.icpc_required.is_not(False),
-            StrategyDiscussion.icpc_held_on.is_(None),
-            StrategyDiscussion.icpc_not_required_reason.is_(None),
-        )
-        .correlate(Referral)
-        .scalar_subquery()
-    )
-    unresolved_escalation = _exists(
-        ThresholdDecision.referral_id == Referral.id,
-        ThresholdDecision.escalated.is_(True),
-        ThresholdDecision.resolved_at.is_(None),
-    )
-
-    def flag(condition):
-        return case((condition, True), else_=False)
-
-    columns = {
+def _case_columns() -> dict:
+    """The columns every case has, which several gaps read (declared in app/models/audit_facts.py)."""
+    return {
         "referral_id": Referral.id,
         "received_at": Referral.received_at,
         "local_authority_area": Referral.local_authority_area,
         "is_open": flag(Referral.status == ReferralStatus.OPEN),
         "threshold_due_at": Referral.threshold_due_at,
-        "has_decision": flag(has_decision),
-        "has_discussion": flag(has_discussion),
-        "has_plan_in_force": flag(has_plan_in_force),
-        "s47_no_discussion": flag(s47_no_discussion),
-        "no_plan_owners": no_plan_owners,
-        "missing_agencies": missing_agencies,
-        **{name: earliest_open_action(bit) for bit, name in ACTION_DUE_COLUMNS.items()},
-        "decided_late": flag(decided_late),
-        "not_heard_owners": case((not_heard, notifier_bit), else_=0),
-        "da_nfa_no_research": flag(da_nfa_no_research),
-        "custody": flag(custody),
-        "custody_not_referred": flag(and_(custody, Referral.outcome.in_(NOT_REFERRED_OUTCOMES))),
-        "aa_requested_at": Notification.custody_aa_requested_at,
-        "aa_arrived_at": Notification.custody_aa_arrived_at,
-        "refusal_not_escalated": flag(
-            and_(
-                Notification.custody_accommodation_refused.is_(True),
-                Notification.custody_refusal_escalated.is_not(True),
-            )
-        ),
-        "pp_started_at": Notification.pp_started_at,
-        "pp_not_rescinded": flag(
-            and_(Notification.pp_started_at.is_not(None), Notification.pp_rescinded_at.is_(None))
-        ),
-        "icpc_awaited_since": icpc_awaited_since,
-        "unresolved_escalation": flag(unresolved_escalation),
+        "has_decision": flag(correlated_exists(ThresholdDecision.referral_id == Referral.id)),
+        "has_discussion": flag(has_strategy_discussion()),
+        "has_plan_in_force": flag(has_plan_in_force()),
     }
+
+
+def _facts_select():
+    """SELECT the facts of every referral; callers add a WHERE on Referral.id."""
+    columns = _case_columns()
+    for gap in GAPS:
+        columns.update((column.name, column.expression()) for column in gap.facts)
     query = (
         select(*(expression.label(name) for name, expression in columns.items()))
         .select_from(Referral)
@@ -312,7 +133,6 @@ def note_locked(session: Session, referral_id: int) -> None:
     session.info.setdefault(LOCKED, set()).add(referral_id)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget_locks(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(LOCKED, None)
@@ -380,7 +200,6 @@ def _note(session: Session, objects: Iterable) -> None:
             noted["agency"].add(obj.id)
 
 
-@event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context) -> None:
     _note(session, session.new)
     _note(session, session.dirty)
@@ -417,53 +236,34 @@ def bring_up_to_date(session: Session | None = None) -> None:
         refresh(_resolve(session, noted), session)
 
 
-@event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     # Cheap when nothing was written: no flush, no statement.
     if session.info.get(PENDING) is not None or session.new or session.dirty or session.deleted:
         bring_up_to_date(session)
 
 
+_HOOKS = (
+    ("after_flush", _after_flush),
+    ("before_commit", _before_commit),
+    ("after_transaction_end", _forget_locks),
+)
+
+
+def keep_up_to_date(sessions) -> None:
+    """Keep the facts up to date in every transaction of `sessions` (a scoped_session,
+    sessionmaker or Session subclass): the app's own in `init_app`, the tests' in conftest."""
+    for name, hook in _HOOKS:
+        if not event.contains(sessions, name, hook):
+            event.listen(sessions, name, hook)
+
+
+def init_app(app: Flask) -> None:
+    """Hook the facts into db.session, the app's session: only its sessionmaker's class
+    listens, so a session made elsewhere (a migration's, a script's) writes no facts."""
+    keep_up_to_date(db.session)
+
+
 # ---------------------------------------------------------------- counting the gaps
-
-
-def _gap_owner_bits(scope: AuditScope) -> list:
-    """One expression per gap (in the order of GAPS): its owner bits for a case, 0 if not in it."""
-    f = AuditFacts
-    now = scope.now
-    overdue_cutoff = latest_overdue_due_date(scope.today)
-    icpc_cutoff = start_of_london_day(
-        latest_date_past_target(scope.today, ICPC_WORKING_DAYS) + timedelta(days=1)
-    )
-    limit_hours = float(current_app.config.get("AUDIT_APPROPRIATE_ADULT_HOURS", 4))
-    awaiting_decision = and_(f.has_decision.is_(False), f.threshold_due_at < now)
-    aa_late = and_(
-        f.aa_requested_at.is_not(None),
-        or_(
-            and_(
-                f.aa_arrived_at.is_not(None), hours_between(f.aa_arrived_at, f.aa_requested_at) > limit_hours
-            ),
-            and_(f.aa_arrived_at.is_(None), f.aa_requested_at < now - timedelta(hours=limit_hours)),
-        ),
-    )
-    pp_past = and_(
-        f.pp_started_at.is_not(None), f.pp_started_at < now - timedelta(hours=POLICE_PROTECTION_HOURS)
-    )
-    return [
-        _bit_if(f.s47_no_discussion.is_(True), SC),
-        f.no_plan_owners,
-        f.missing_agencies,
-        sum(_bit_if(getattr(f, name) <= overdue_cutoff, bit) for bit, name in ACTION_DUE_COLUMNS.items()),
-        _bit_if(or_(f.decided_late.is_(True), and_(f.is_open.is_(True), awaiting_decision)), SC),
-        f.not_heard_owners,
-        _bit_if(f.da_nfa_no_research.is_(True), SC),
-        _bit_if(or_(f.custody_not_referred.is_(True), and_(f.custody.is_(True), awaiting_decision)), SC)
-        + _bit_if(or_(aa_late, f.refusal_not_escalated.is_(True)), PO),
-        _bit_if(and_(pp_past, f.pp_not_rescinded.is_(True)), PO)
-        + _bit_if(and_(pp_past, or_(f.has_discussion.is_(False), f.has_plan_in_force.is_(False))), SC),
-        _bit_if(f.icpc_awaited_since < icpc_cutoff, SC),
-        _bit_if(f.unresolved_escalation.is_(True), MA),
-    ]
 
 
 @dataclass
@@ -471,8 +271,8 @@ class MonthCounts:
     """The cases received in one month of the period that are in at least one gap."""
 
     cases: int  # in any gap
-    in_gap: list[int]  # per gap, in the order of GAPS
-    by_owner: list[dict[str, int]]  # per gap: owner -> cases
+    in_gap: dict[str, int]  # gap slug -> cases
+    by_owner: dict[str, dict[str, int]]  # gap slug -> owner -> cases
 
 
 def count_gaps(scope: AuditScope, month_ends: list[datetime]) -> list[MonthCounts]:
@@ -483,14 +283,15 @@ def count_gaps(scope: AuditScope, month_ends: list[datetime]) -> list[MonthCount
     """
     bring_up_to_date()
     f = AuditFacts
-    bits = _gap_owner_bits(scope)
+    # Columns are named by gap number: slugs can be longer than PostgreSQL's names.
+    bits = [(gap, gap.owner_bits(f, scope)) for gap in GAPS]
     month = case(
         *((f.received_at < end, i) for i, end in enumerate(month_ends[:-1])), else_=len(month_ends) - 1
     )
-    cases = select(month.label("month"), *(b.label(f"gap{i}") for i, b in enumerate(bits))).where(
+    cases = select(month.label("month"), *(b.label(f"gap{gap.number}") for gap, b in bits)).where(
         f.received_at >= scope.received_from,
         f.received_at < scope.received_before,
-        or_(*(b != 0 for b in bits)),
+        or_(*(b != 0 for _, b in bits)),
     )
     if scope.area:
         cases = cases.where(f.local_authority_area == scope.area)
@@ -503,21 +304,26 @@ def count_gaps(scope: AuditScope, month_ends: list[datetime]) -> list[MonthCount
             ),
         )
     cases = cases.subquery()
-    gap_columns = [cases.c[f"gap{i}"] for i in range(len(bits))]
-    owners = COUNTED_OWNERS
-    query = select(
-        cases.c.month,
-        func.count(),
-        *(func.sum(_bit_if(g != 0, 1)) for g in gap_columns),
-        *(func.sum(_bit_if(g.op("&")(OWNER_BITS[o]) != 0, 1)) for g in gap_columns for o in owners),
-    ).group_by(cases.c.month)
-    counts = [MonthCounts(0, [0] * len(bits), [dict.fromkeys(owners, 0) for _ in bits]) for _ in month_ends]
-    n = len(bits)
-    for row in db.session.execute(query):
-        figures = counts[row[0]]
-        figures.cases = row[1]
-        figures.in_gap = [int(v) for v in row[2 : 2 + n]]
-        by_owner = row[2 + n :]
-        for i in range(n):
-            figures.by_owner[i] = {o: int(by_owner[i * len(owners) + j]) for j, o in enumerate(owners)}
+
+    def cases_where(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    totals = [cases.c.month, func.count().label("cases")]
+    for gap in GAPS:
+        owners = cases.c[f"gap{gap.number}"]
+        totals.append(cases_where(owners != 0).label(f"gap{gap.number}"))
+        totals.extend(
+            cases_where(owners.op("&")(OWNER_BITS[o]) != 0).label(f"gap{gap.number}_{o}")
+            for o in COUNTED_OWNERS
+        )
+    counts = [
+        MonthCounts(0, {g.slug: 0 for g in GAPS}, {g.slug: dict.fromkeys(COUNTED_OWNERS, 0) for g in GAPS})
+        for _ in month_ends
+    ]
+    for row in db.session.execute(select(*totals).group_by(cases.c.month)).mappings():
+        figures = counts[row["month"]]
+        figures.cases = row["cases"]
+        for gap in GAPS:
+            figures.in_gap[gap.slug] = int(row[f"gap{gap.number}"])
+            figures.by_owner[gap.slug] = {o: int(row[f"gap{gap.number}_{o}"]) for o in COUNTED_OWNERS}
     return counts

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from app.audit.dashboard import OWNERS, build_dashboard, months_in
 from app.audit.facts import bring_up_to_date, rebuild_all
-from app.audit.gaps import GAPS, london_date
+from app.audit.gaps import GAPS
 from app.audit.scope import AuditScope
-from app.domain.clock import utcnow
+from app.domain.clock import london_date, utcnow
 from app.extensions import db
 from app.models import AuditFacts
 

@@ -12,7 +12,7 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from app.audit import case_audits
+from app.audit import case_audits, case_record
 from app.audit.scope import AuditScope
 from app.domain.clock import london_today, start_of_london_day, utcnow
 from app.extensions import db
@@ -265,7 +265,7 @@ def test_facts_for_case_study_5_show_police_protection_never_rescinded_and_no_pl
     journey.to_threshold(rag="red", harm=True)
     journey.do("threshold_decision", steps.threshold("immediate_protection"))
     journey.do("strategy_discussion", steps.strategy())
-    facts = case_audits.case_facts(journey.referral)
+    facts = case_record.case_facts(journey.referral)
     notification = facts_text(facts[AuditStage.NOTIFICATION])
     assert notification["Police protection ended"][0].startswith(
         "Time rescinded not recorded (79 hours since it started"
@@ -278,7 +278,7 @@ def test_facts_for_case_study_5_show_police_protection_never_rescinded_and_no_pl
     outcome = facts_text(facts[AuditStage.OUTCOME])
     assert outcome["Long-term plan after police protection"] == ("No joint plan in force", True)
     assert "After police protection" in " ".join(
-        case_audits.criteria_for(journey.referral)[AuditStage.OUTCOME]
+        case_record.criteria_for(journey.referral)[AuditStage.OUTCOME]
     )
 
 
@@ -295,7 +295,7 @@ def test_facts_show_a_late_threshold_decision_and_a_missing_agency(start_journey
             health_absence_reason="Health visitor on leave; not replaced.",
         ),
     )
-    facts = case_audits.case_facts(referral)
+    facts = case_record.case_facts(referral)
     decided, concern = facts_text(facts[AuditStage.THRESHOLD])["Decided"]
     assert "Late: " in decided and "working days after it was due" in decided and concern
     assert facts_text(facts[AuditStage.STRATEGY_DISCUSSION])["Health attended"] == (

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from app.audit import facts
 from app.audit.dashboard import build_dashboard
 from app.audit.facts import refresh
 from app.audit.scope import AuditScope
 from app.extensions import db
-from app.models import ActionStatus, AuditFacts, PlanAction
+from app.models import ActionStatus, AgencyKind, AuditFacts, Child, PlanAction, RoleName
+from app.referrals import services
 from tests.referrals import steps
 
 
@@ -114,3 +118,26 @@ def test_a_step_commits_its_facts_in_one_more_statement(start_journey, mash):
     assert len(statements) == 1, "\n".join(statements)
     assert statements[0].startswith("INSERT INTO audit_facts") and "ON CONFLICT" in statements[0]
     assert db.session.get(AuditFacts, referral_id) is not None
+
+
+@pytest.mark.committing
+def test_the_apps_own_session_writes_the_facts_when_it_commits(app, committed_db, make_agency, make_user):
+    """The hooks are set up by create_app on db.session (not on every SQLAlchemy session)."""
+    police = make_agency(name="Hook Police", kind=AgencyKind.POLICE, area="Hookshire")
+    officer = make_user(RoleName.POLICE, agency=police)
+    referral = services.create_referral(officer, steps.notification())
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(AuditFacts, referral.id) is not None
+
+
+def test_a_session_that_is_not_the_apps_does_not_note_changes(start_journey):
+    journey = start_journey()
+    other = Session(bind=db.session.connection(), join_transaction_mode="create_savepoint")
+    try:
+        child = other.get(Child, journey.referral.children[0].id)
+        child.not_spoken_to_reason = "Asleep"
+        other.flush()
+        assert facts.PENDING not in other.info
+    finally:
+        other.close()  # rolls its savepoint back: the case is as it was

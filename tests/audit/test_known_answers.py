@@ -59,6 +59,9 @@ def test_each_gap_lists_exactly_the_cases_planted_in_it(moment):
     assert all(planted[slug] for slug in GAP_SLUGS)
 
     assert _differences(planted, AuditScope.everything(now)) == {}
+    for gap in GAPS:
+        owners = {o for row in gap.query(AuditScope.everything(now)) for o in row.owners}
+        assert owners and owners <= set(gap.owners), gap.slug
     # Everything was received in the last 12 months, so the default period agrees.
     assert _differences(planted, AuditScope.default(now)) == {}
     assert_dashboard_agrees_with_lists(AuditScope.default(now))
