@@ -203,3 +203,27 @@ def test_a_custody_case_closed_with_no_further_action_had_no_referral_to_social_
         assert "1.0 hours after being requested" in row.detail
     finally:
         app.config["AUDIT_APPROPRIATE_ADULT_HOURS"] = 4
+
+
+def test_the_domestic_abuse_list_counts_the_mash_grading_not_the_officers(start_journey):
+    from app.audit.gaps import rows_for as listed
+
+    def closed(level_at_triage: str | None):
+        journey = start_journey(dash_level="medium")
+        triage = {
+            **steps.triage("green"),
+            "research_needed": False,
+            "research_not_needed_reason": "Known family.",
+        }
+        if level_at_triage:
+            triage |= {"mash_dash_level": level_at_triage, "mash_dash_reason": "Officer over-graded it."}
+        journey.do("triage", triage)
+        journey.do("threshold_decision", steps.threshold("nfa"))
+        if "resolve_disagreement" in journey.ready():  # not what the rules recommended
+            journey.do("resolve_disagreement", {"outcome": "nfa", "resolution": "Agreed: no further action."})
+        journey.do("record_outcome", steps.record_outcome())
+        return journey.referral.id
+
+    regraded, officers = closed("standard"), closed(None)
+    ids = {r.referral_id for r in listed("da-standard-nfa-no-research", everything())}
+    assert regraded in ids and officers not in ids

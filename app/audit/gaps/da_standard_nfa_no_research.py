@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, and_, not_
+from sqlalchemy import Boolean, and_, func, not_
 
 from app.audit.gaps.gap import FactsColumn, Gap, GapRow
 from app.audit.gaps.owners import HEALTH, POLICE, SOCIAL_CARE, owner_if
@@ -20,7 +20,8 @@ def _closed_without_research():
     """The rule, on Referral and its Notification."""
     return and_(
         Notification.incident_type == IncidentType.DOMESTIC_ABUSE,
-        Notification.dash_level == "standard",
+        # The MASH's own grading at triage when it re-graded the risk, else the officer's.
+        func.coalesce(Notification.mash_dash_level, Notification.dash_level) == "standard",
         Referral.status == ReferralStatus.CLOSED,
         Referral.outcome == "nfa",
         correlated_exists(Child.referral_id == Referral.id, Child.present.is_(True)),
