@@ -66,6 +66,17 @@ def _context(referral, ready) -> dict:
         }
     if ready.step in HISTORY_STEPS:
         context["people_history"] = referral_history(referral)
+    if ready.step in {"threshold_decision", "resolve_disagreement", "strategy_discussion"}:
+        context["research"] = [
+            {
+                "agency": step.agency.name if step.agency else step.lane,
+                "findings": step.answers.get("findings") or "Nothing recorded",
+                "disagrees": bool(step.answers.get("disagrees")),
+                "reason": step.answers.get("disagreement_reason"),
+            }
+            for step in referral.steps
+            if step.step.endswith("_research")
+        ]
     if ready.step == "resolve_disagreement" and decision is not None:
         context["decision"] = {
             "outcome": OUTCOME_LABELS.get(decision.outcome, decision.outcome),
