@@ -9,7 +9,7 @@ from app.auth.routes import safe_next
 from app.auth.services import SIGN_IN_FAILED
 from app.extensions import db
 from app.models import AuditEvent, RoleName, User
-from app.passwords import hash_password
+from app.passwords import common_passwords, hash_password, is_common_password, verify_password
 from tests.conftest import TEST_PASSWORD, csrf_token, sign_in
 
 
@@ -213,3 +213,32 @@ def test_users_table_holds_no_plain_passwords(make_user):
     stored = db.session.scalar(select(User.password_hash).where(User.id == user.id))
     assert stored.startswith("$argon2id$")
     assert TEST_PASSWORD not in stored
+
+
+@pytest.mark.parametrize("password", ["password1234", "Password1234", "PASSWORD1234", "QwErTy123456"])
+def test_a_common_or_breached_password_is_refused_whatever_its_case(client, login_as, password):
+    user = login_as(RoleName.SOCIAL_CARE)
+    response = client.post(
+        "/account/password",
+        data={"current_password": TEST_PASSWORD, "new_password": password, "confirm_password": password},
+    )
+    assert response.status_code == 400
+    assert "this one is on a list of common passwords found in data breaches" in page(response)
+    db.session.refresh(user)
+    assert verify_password(user.password_hash, TEST_PASSWORD)[0]  # nothing saved
+
+
+def test_an_administrator_cannot_set_a_common_temporary_password(client, login_as, make_user):
+    login_as(RoleName.ADMINISTRATOR)
+    user = make_user(RoleName.POLICE)
+    response = client.post(f"/admin/users/{user.id}/password", data={"password": "TempPassword"})
+    assert response.status_code == 400
+    assert "on a list of common passwords" in page(response)
+
+
+def test_the_bundled_list_of_common_passwords():
+    passwords = common_passwords()
+    assert 10_000 <= len(passwords) <= 100_000
+    assert {"123456", "password", "qwerty123456"} <= passwords
+    assert all(p == p.lower() for p in passwords)  # so one lowercase lookup covers every case
+    assert is_common_password("P@ssw0rd".upper()) == ("p@ssw0rd" in passwords)
