@@ -130,12 +130,31 @@ def database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in production.
+
+    Each test holds an app context open (see db_session), and Flask reuses it for
+    the client's requests, so without this `g` would carry one request's signed-in
+    user (Flask-Login keeps it in g._login_user) into the next, and into another
+    client's. Who is signed in must come from each request's own cookie.
+    """
+
+    def open(self, *args, **kwargs):
+        from flask import g, has_app_context
+
+        if has_app_context():
+            for name in list(vars(g)):
+                g.pop(name, None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
     previous = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = database_url
     try:
         application = create_app("test")
+        application.test_client_class = FreshRequestClient
     finally:
         if previous is None:
             os.environ.pop("DATABASE_URL")
