@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
+import pyotp
 import pytest
 import time_machine
 from flask import Flask
@@ -26,6 +27,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Agency, AgencyKind, Role, RoleName, User
 from app.passwords import hash_password
+from app.permissions import SECOND_FACTOR_ROLES
 
 TEST_PASSWORD = "correct-horse-battery"
 
@@ -252,7 +254,10 @@ def make_user(app: Flask, make_agency) -> Callable[..., User]:
         password: str = TEST_PASSWORD,
         active: bool = True,
         must_change_password: bool = False,
+        second_factor: bool | None = None,
     ) -> User:
+        """A user. Roles that need a second factor get one already set up, unless
+        `second_factor=False`; `sign_in` below then enters its code."""
         names = [RoleName(r) for r in roles] or [RoleName.SOCIAL_CARE]
         if agency is None:
             kind = ROLE_AGENCY_KIND[names[0]]
@@ -270,6 +275,13 @@ def make_user(app: Flask, make_agency) -> Callable[..., User]:
             active=active,
             must_change_password=must_change_password,
         )
+        if second_factor is None:
+            second_factor = bool(set(names) & SECOND_FACTOR_ROLES)
+        if second_factor:
+            from app.domain.clock import utcnow
+
+            user.totp_secret = pyotp.random_base32()
+            user.totp_enabled_at = utcnow()
         db.session.add(user)
         db.session.commit()
         return user
@@ -277,9 +289,25 @@ def make_user(app: Flask, make_agency) -> Callable[..., User]:
     return make
 
 
+def totp_code(user: User) -> str:
+    """A code the user's authenticator app would show now, for a time step not used yet."""
+    from app.domain.clock import utcnow
+
+    totp = pyotp.TOTP(user.totp_secret)
+    now = totp.timecode(utcnow())
+    db.session.refresh(user, ["totp_last_step"])
+    step = next(s for s in (now - 1, now, now + 1) if user.totp_last_step is None or s > user.totp_last_step)
+    return totp.generate_otp(step)
+
+
 def sign_in(client: FlaskClient, email: str, password: str = TEST_PASSWORD, next_url: str | None = None):
+    """Sign in as a person would: the password, then (for an account with a second factor)
+    the code from their app. Returns the last response."""
     url = "/sign-in" + (f"?next={next_url}" if next_url else "")
-    return client.post(url, data={"email": email, "password": password})
+    response = client.post(url, data={"email": email, "password": password})
+    if response.status_code == 302 and response.headers["Location"] == "/sign-in/code":
+        response = client.post("/sign-in/code", data={"code": totp_code(User.by_email(email))})
+    return response
 
 
 @pytest.fixture

@@ -52,12 +52,13 @@ def test_deactivated_user_cannot_sign_in(client, make_user):
 
 
 def test_deactivating_ends_an_existing_session(client, login_as):
+    from app.admin.services import set_active
+
     user = login_as(RoleName.SOCIAL_CARE)
     assert client.get("/").status_code == 200
-    user.active = False
-    user.session_version += 1
+    set_active(None, user, False)
     db.session.flush()
-    response = client.get("/")
+    response = client.get("/referrals")
     assert response.status_code == 302
     assert "/sign-in" in response.headers["Location"]
 
@@ -118,7 +119,7 @@ def test_form_without_csrf_token_is_refused(app, client, make_user):
 
 def test_sign_out_needs_a_post_and_ends_the_session(client, login_as):
     login_as()
-    assert client.get("/sign-out").status_code == 200  # a confirmation page, not a GET that signs out
+    assert client.get("/sign-out").status_code == 405  # no GET that signs out, and no confirmation page
     assert client.get("/").status_code == 200
     response = client.post("/sign-out")
     assert response.status_code == 302

@@ -145,6 +145,53 @@ def change_active(user_id: int, action: str):
     ), 400 if form.errors else 200
 
 
+# action in the URL -> (service, page title, what happens, button, done message)
+ACCOUNT_ACTIONS = {
+    "unlock": (
+        services.unlock_account,
+        "Unlock {name}’s account?",
+        "{email} was locked after too many wrong passwords or codes in a row. Unlocking lets them "
+        "sign in again. If they did not make those attempts themselves, someone may be trying to guess "
+        "their password: consider setting a temporary password as well.",
+        "Unlock account",
+        "{email} unlocked. They can sign in again.",
+    ),
+    "reset-two-step": (
+        services.reset_second_factor,
+        "Reset {name}’s two-step verification?",
+        "Do this when they have lost their phone. Their authenticator app and recovery codes stop "
+        "working and they are signed out everywhere. If their role needs two-step verification they "
+        "will set it up again when they next sign in. Check who you are speaking to first.",
+        "Reset two-step verification",
+        "Two-step verification reset for {email}.",
+    ),
+}
+
+
+@bp.route("/users/<int:user_id>/<any(unlock, 'reset-two-step'):action>", methods=["GET", "POST"])
+@requires(Permission.MANAGE_USERS)
+def account_action(user_id: int, action: str):
+    user = db.get_or_404(User, user_id)
+    service, title, explanation, button, done = ACCOUNT_ACTIONS[action]
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            with savepoint():
+                service(current_user, user)
+        except services.AdminError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(done.format(email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    return render_template(
+        "admin/confirm.html",
+        form=form,
+        title=title.format(name=user.full_name),
+        explanation=explanation.format(email=user.email),
+        button=button,
+    ), 400 if form.errors else 200
+
+
 @bp.route("/users/<int:user_id>/tokens", methods=["GET", "POST"])
 @requires(Permission.MANAGE_USERS)
 def api_tokens(user_id: int):

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.auth import sessions, two_factor
 from app.domain.clock import utcnow
 from app.extensions import db
-from app.models import Agency, AgencyKind, ApiToken, Role, RoleName, User, record_audit_event
+from app.models import (
+    Agency,
+    AgencyKind,
+    ApiToken,
+    Role,
+    RoleName,
+    SessionEnd,
+    User,
+    record_audit_event,
+)
 from app.passwords import hash_password, password_problem
 
 
@@ -29,13 +39,14 @@ def _check_agency_name(name: str, exclude_id: int | None = None) -> None:
 def save_agency(
     actor: User | None, agency: Agency | None, *, name: str, kind: str, local_authority_area: str | None
 ) -> Agency:
+    local_authority_area = local_authority_area or None
     _check_agency_name(name, agency.id if agency else None)
     if agency is None:
         agency = Agency()
         db.session.add(agency)
     agency.name = name
     agency.kind = AgencyKind(kind)
-    agency.local_authority_area = local_authority_area or None
+    agency.local_authority_area = local_authority_area
     db.session.flush()
     record_audit_event(actor, "agency_saved", f"agency:{agency.id}", name=name, kind=kind)
     return agency
@@ -60,12 +71,14 @@ def save_user(
     job_title: str | None = None,
     temporary_password: str | None = None,
 ) -> User:
-    """Create or update an account. A new account needs a temporary password."""
+    """Create or update an account. A new account needs a temporary password.
+    Changing someone's roles or agency ends their sessions."""
     email = email.strip().lower()
     _check_email(email, user.id if user else None)
     role_names = sorted({RoleName(r) for r in roles})
     if not role_names:
         raise AdminError("Select at least one role", "roles")
+    changed_access = user is not None and (user.agency_id != agency.id or user.role_names != set(role_names))
     if user is None:
         if not temporary_password:
             raise AdminError("Enter a temporary password", "password")
@@ -81,6 +94,7 @@ def save_user(
     if temporary_password:
         set_temporary_password(actor, user, temporary_password, audit=False)
     db.session.flush()
+    ended = sessions.end_sessions(user, SessionEnd.ACCOUNT_CHANGED) if changed_access else 0
     record_audit_event(
         actor,
         "user_saved",
@@ -88,6 +102,7 @@ def save_user(
         email=email,
         agency_id=agency.id,
         roles=[r.value for r in role_names],
+        sessions_ended=ended,
     )
     return user
 
@@ -98,8 +113,8 @@ def set_temporary_password(actor: User | None, user: User, password: str, *, aud
         raise AdminError(problem, "password")
     user.password_hash = hash_password(password)
     user.must_change_password = True
-    user.session_version = (user.session_version or 1) + 1
     db.session.flush()
+    sessions.end_sessions(user, SessionEnd.PASSWORD_CHANGED)
     if audit:
         record_audit_event(actor, "temporary_password_set", f"user:{user.id}")
 
@@ -108,10 +123,33 @@ def set_active(actor: User | None, user: User, active: bool) -> None:
     if actor is not None and user.id == actor.id and not active:
         raise AdminError("You cannot deactivate your own account")
     user.active = active
-    # Ending the sessions of a deactivated user takes effect on their next request.
-    user.session_version = (user.session_version or 1) + 1
     db.session.flush()
+    if not active:
+        sessions.end_sessions(user, SessionEnd.DEACTIVATED, keep_current=False)
     record_audit_event(actor, "user_activated" if active else "user_deactivated", f"user:{user.id}")
+
+
+def unlock_account(actor: User | None, user: User) -> None:
+    """Let a locked account sign in again: the failure count starts from nothing."""
+    if not user.is_locked:
+        raise AdminError(f"{user.email} is not locked")
+    failures = user.failed_sign_ins
+    user.locked_at = None
+    user.failed_sign_ins = 0
+    db.session.flush()
+    record_audit_event(actor, "account_unlocked", f"user:{user.id}", failures_in_a_row=failures)
+
+
+def reset_second_factor(actor: User | None, user: User) -> None:
+    """For a lost phone: remove the user's authenticator app and recovery codes and end their
+    sessions. If their role needs a second factor, they set up a new one when they next sign in."""
+    if actor is not None and user.id == actor.id:
+        raise AdminError("You cannot reset your own two-step verification: ask another administrator")
+    if not user.has_second_factor and user.totp_secret is None:
+        raise AdminError(f"{user.email} has no two-step verification to reset")
+    two_factor.forget(user)
+    ended = sessions.end_sessions(user, SessionEnd.SECOND_FACTOR_CHANGED, keep_current=False)
+    record_audit_event(actor, "second_factor_reset", f"user:{user.id}", sessions_ended=ended)
 
 
 def issue_api_token(actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:

@@ -3,7 +3,7 @@
 from app.models.api import ApiToken
 from app.models.audit import AuditEvent, record_audit_event
 from app.models.audit_facts import AuditFacts
-from app.models.people import Agency, AgencyKind, Role, RoleName, User, user_roles
+from app.models.people import AccountKind, Agency, AgencyKind, Role, RoleName, User, user_roles
 from app.models.persons import (
     Involvement,
     MatchStatus,
@@ -36,8 +36,13 @@ from app.models.referrals import (
     ThresholdDecision,
     WorkflowSpecVersion,
 )
+from app.models.sign_in import RecoveryCode, SessionEnd, UserSession
 
 __all__ = [
+    "AccountKind",
+    "RecoveryCode",
+    "SessionEnd",
+    "UserSession",
     "Involvement",
     "MatchStatus",
     "NameKind",
