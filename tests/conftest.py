@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from app import create_app
 from app.extensions import db
-from app.models import Agency, AgencyKind, Role, RoleName, User
+from app.models import AccountKind, Agency, AgencyKind, Role, RoleName, User
 from app.passwords import hash_password
 from app.permissions import SECOND_FACTOR_ROLES
 
@@ -255,6 +255,7 @@ def make_user(app: Flask, make_agency) -> Callable[..., User]:
         active: bool = True,
         must_change_password: bool = False,
         second_factor: bool | None = None,
+        account_kind: AccountKind = AccountKind.PERSON,
     ) -> User:
         """A user. Roles that need a second factor get one already set up, unless
         `second_factor=False`; `sign_in` below then enters its code."""
@@ -274,9 +275,10 @@ def make_user(app: Flask, make_agency) -> Callable[..., User]:
             password_hash=_PASSWORD_HASHES[password],
             active=active,
             must_change_password=must_change_password,
+            kind=account_kind,
         )
         if second_factor is None:
-            second_factor = bool(set(names) & SECOND_FACTOR_ROLES)
+            second_factor = account_kind is AccountKind.PERSON and bool(set(names) & SECOND_FACTOR_ROLES)
         if second_factor:
             from app.domain.clock import utcnow
 
@@ -287,6 +289,21 @@ def make_user(app: Flask, make_agency) -> Callable[..., User]:
         return user
 
     return make
+
+
+def system_account_for(user: User) -> User:
+    """A system account with this user's agency and roles, as an administrator adds for the
+    records system an agency connects through the API (tokens only work for system accounts)."""
+    system = User(
+        email=f"system.{user.email}",
+        full_name=f"{user.agency.name} records system",
+        agency=user.agency,
+        roles=list(user.roles),
+        kind=AccountKind.SYSTEM,
+    )
+    db.session.add(system)
+    db.session.flush()
+    return system
 
 
 def totp_code(user: User) -> str:
