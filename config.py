@@ -30,6 +30,14 @@ def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, "").strip() or default
 
 
+def _env_whole_number(name: str, default: int, low: int, high: int, unit: str) -> int:
+    """A whole number from the environment, or ConfigError naming the setting and its range."""
+    value = _env(name, str(default))
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise ConfigError(f"{name} must be a whole number of {unit} from {low} to {high}, not {value!r}")
+    return int(value)
+
+
 class Config:
     ENV_NAME = "base"
     SERVICE_NAME = "Front Door"
@@ -42,7 +50,13 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
-    PERMANENT_SESSION_LIFETIME = 8 * 60 * 60
+    # Sessions end after this long without a request, and after PERMANENT_SESSION_LIFETIME
+    # (SESSION_MAX_HOURS) in all; the warning comes this many seconds before the idle timeout.
+    SESSION_IDLE_MINUTES = 30
+    SESSION_MAX_HOURS = 8
+    SESSION_WARNING_SECONDS = 120
+    # An account locks after this many wrong passwords or codes in a row, from any address.
+    SIGN_IN_LOCKOUT_FAILURES = 10
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT = "10 per 5 minutes"
@@ -56,6 +70,18 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(_env("DATABASE_URL", DEFAULT_SQLITE))
         self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
         self.LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", self.LOGIN_RATE_LIMIT)
+        self.SESSION_IDLE_MINUTES = _env_whole_number(
+            "SESSION_IDLE_MINUTES", self.SESSION_IDLE_MINUTES, 5, 12 * 60, "minutes"
+        )
+        self.SESSION_MAX_HOURS = _env_whole_number(
+            "SESSION_MAX_HOURS", self.SESSION_MAX_HOURS, 1, 24, "hours"
+        )
+        if self.SESSION_IDLE_MINUTES > self.SESSION_MAX_HOURS * 60:
+            raise ConfigError("SESSION_IDLE_MINUTES must not be longer than SESSION_MAX_HOURS")
+        self.PERMANENT_SESSION_LIFETIME = self.SESSION_MAX_HOURS * 60 * 60
+        self.SIGN_IN_LOCKOUT_FAILURES = _env_whole_number(
+            "SIGN_IN_LOCKOUT_FAILURES", self.SIGN_IN_LOCKOUT_FAILURES, 3, 100, "failed sign-ins"
+        )
         hours = _env("AUDIT_APPROPRIATE_ADULT_HOURS", str(self.AUDIT_APPROPRIATE_ADULT_HOURS))
         try:
             self.AUDIT_APPROPRIATE_ADULT_HOURS = float(hours)

@@ -89,11 +89,43 @@ def deactivate_user(email: str) -> None:
     click.echo(f"Deactivated {user.email}.")
 
 
+@users_cli.command("unlock")
+@click.argument("email")
+def unlock_user(email: str) -> None:
+    """Unlock an account locked after too many failed sign-ins (for when no administrator can)."""
+    with transaction():
+        user = User.by_email(email)
+        if user is None:
+            _fail(f"No user has the email address {email!r}.")
+        try:
+            services.unlock_account(None, user)
+        except services.AdminError as error:
+            _fail(str(error))
+    click.echo(f"Unlocked {user.email}.")
+
+
+@users_cli.command("reset-two-step")
+@click.argument("email")
+def reset_two_step(email: str) -> None:
+    """Remove a user's authenticator app and recovery codes, and sign them out everywhere."""
+    with transaction():
+        user = User.by_email(email)
+        if user is None:
+            _fail(f"No user has the email address {email!r}.")
+        try:
+            services.reset_second_factor(None, user)
+        except services.AdminError as error:
+            _fail(str(error))
+    click.echo(f"Reset two-step verification for {user.email}; they set it up again at their next sign-in.")
+
+
 @users_cli.command("list")
 def list_users() -> None:
     """List users with their agency, roles and status."""
     for user in db.session.scalars(select(User).order_by(User.email)).unique():
-        status = "active" if user.active else "deactivated"
+        status = "deactivated" if not user.active else "locked" if user.is_locked else "active"
+        if user.is_system:
+            status += ",system"
         click.echo(
             f"{user.email}\t{user.agency.name}\t{','.join(r.name.value for r in user.roles)}\t{status}"
         )

@@ -52,6 +52,11 @@ ROLE_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {
     RoleName.ADMINISTRATOR: frozenset({Permission.MANAGE_USERS}),
 }
 
+# Roles that see across cases or decide who can: their accounts must sign in with a second factor.
+SECOND_FACTOR_ROLES: frozenset[RoleName] = frozenset(
+    {RoleName.MASH_MANAGER, RoleName.AUDITOR, RoleName.ADMINISTRATOR}
+)
+
 # BPMN lane name -> the role that works tasks in that lane. The one place
 # where the process model meets the people model.
 LANE_ROLES: dict[str, RoleName] = {

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, flash, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from flask_login.utils import login_url
 
-from app.extensions import db, login_manager
+from app.extensions import login_manager
+
+# What a signed-in user who still has to change a temporary password, or set up a
+# second factor, may reach besides that page.
+OPEN_TO_UNFINISHED_ACCOUNTS = frozenset({"auth.sign_out", "auth.keep_alive", "auth.session_status"})
 
 
 def init_app(app: Flask) -> None:
@@ -23,31 +27,39 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from app.models import User
+        # Each request checks the server-side session the cookie names (app/auth/sessions.py):
+        # signed out, timed out, or ended by a password or role change means signed out here too.
+        from app.auth import sessions
 
-        try:
-            ident, version = (int(part) for part in user_id.split(":"))
-        except ValueError:
-            return None
-        user = db.session.scalar(select(User).where(User.id == ident))
-        # A deactivated account or a changed password ends every old session.
-        if user is None or not user.active or user.session_version != version:
-            return None
-        return user
+        return sessions.load(user_id)
+
+    @login_manager.unauthorized_handler
+    def sign_in_first():
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(signed_in=False, error="Sign in to continue."), 401
+        if not session.get("_flashes"):  # a timed-out session has already said why
+            flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(login_url(login_manager.login_view, next_url=request.url))
 
     @app.before_request
     def make_nonce() -> None:
         g.csp_nonce = secrets.token_urlsafe(16)
 
     @app.before_request
-    def enforce_password_change():
-        if (
-            current_user.is_authenticated
-            and current_user.must_change_password
-            and request.endpoint not in {"auth.change_password", "auth.sign_out", "static"}
-        ):
-            return redirect(url_for("auth.change_password"))
-        return None
+    def finish_setting_up_the_account():
+        """A temporary password must be changed, and a required second factor set up,
+        before anything else: only those pages and signing out are open until then."""
+        if request.endpoint == "static" or request.blueprint == "api" or not current_user.is_authenticated:
+            return None
+        if current_user.must_change_password:
+            finish_at = "auth.change_password"
+        elif current_user.second_factor_required and not current_user.has_second_factor:
+            finish_at = "auth.set_up_second_factor"
+        else:
+            return None
+        if request.endpoint in OPEN_TO_UNFINISHED_ACCOUNTS or request.endpoint == finish_at:
+            return None
+        return redirect(url_for(finish_at))
 
     @app.after_request
     def security_headers(response):

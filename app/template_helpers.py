@@ -50,12 +50,19 @@ def _nav(entries) -> list[dict]:
     return items
 
 
+def account_unfinished() -> bool:
+    """A temporary password to change, or a required second factor to set up: nothing else is open yet."""
+    return current_user.must_change_password or (
+        current_user.second_factor_required and not current_user.has_second_factor
+    )
+
+
 def audit_navigation() -> list[dict]:
     return _nav(AUDIT_NAVIGATION) if current_user.is_authenticated else []
 
 
 def navigation_items() -> list[dict]:
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated or account_unfinished():
         return []
     from flask import current_app
 
@@ -69,6 +76,21 @@ def navigation_items() -> list[dict]:
         href = url_for(endpoint)
         items.append({"href": href, "text": label, "active": request.path.startswith(href) and href != "/"})
     return items
+
+
+def session_timeout() -> dict | None:
+    """What the timeout warning needs: seconds until this session ends, and how early to warn."""
+    from flask import current_app
+
+    from app.auth import sessions
+
+    row = sessions.current() if current_user.is_authenticated else None
+    if row is None:
+        return None
+    return {
+        "seconds_left": sessions.seconds_left(row),
+        "warning_seconds": current_app.config["SESSION_WARNING_SECONDS"],
+    }
 
 
 def uk_datetime(value: datetime | None) -> str:
@@ -106,6 +128,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(referral_source_label)
     app.add_template_global(navigation_items)
     app.add_template_global(audit_navigation)
+    app.add_template_global(session_timeout)
+    app.add_template_global(account_unfinished)
     app.add_template_global(lambda: getattr(g, "csp_nonce", ""), "csp_nonce")
     app.add_template_filter(uk_datetime)
     app.add_template_filter(uk_date)

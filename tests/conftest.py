@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
+import pyotp
 import pytest
 import time_machine
 from flask import Flask
@@ -25,8 +26,9 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from app import create_app
 from app.audit import facts as audit_facts
 from app.extensions import db
-from app.models import Agency, AgencyKind, Role, RoleName, User
+from app.models import AccountKind, Agency, AgencyKind, Role, RoleName, User
 from app.passwords import hash_password
+from app.permissions import SECOND_FACTOR_ROLES
 
 TEST_PASSWORD = "correct-horse-battery"
 
@@ -131,12 +133,31 @@ def database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in production.
+
+    Each test holds an app context open (see db_session), and Flask reuses it for
+    the client's requests, so without this `g` would carry one request's signed-in
+    user (Flask-Login keeps it in g._login_user) into the next, and into another
+    client's. Who is signed in must come from each request's own cookie.
+    """
+
+    def open(self, *args, **kwargs):
+        from flask import g, has_app_context
+
+        if has_app_context():
+            for name in list(vars(g)):
+                g.pop(name, None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
     previous = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = database_url
     try:
         application = create_app("test")
+        application.test_client_class = FreshRequestClient
     finally:
         if previous is None:
             os.environ.pop("DATABASE_URL")
@@ -241,7 +262,11 @@ def make_user(app: Flask, make_agency) -> Callable[..., User]:
         password: str = TEST_PASSWORD,
         active: bool = True,
         must_change_password: bool = False,
+        second_factor: bool | None = None,
+        account_kind: AccountKind = AccountKind.PERSON,
     ) -> User:
+        """A user. Roles that need a second factor get one already set up, unless
+        `second_factor=False`; `sign_in` below then enters its code."""
         names = [RoleName(r) for r in roles] or [RoleName.SOCIAL_CARE]
         if agency is None:
             kind = ROLE_AGENCY_KIND[names[0]]
@@ -258,7 +283,15 @@ def make_user(app: Flask, make_agency) -> Callable[..., User]:
             password_hash=_PASSWORD_HASHES[password],
             active=active,
             must_change_password=must_change_password,
+            kind=account_kind,
         )
+        if second_factor is None:
+            second_factor = account_kind is AccountKind.PERSON and bool(set(names) & SECOND_FACTOR_ROLES)
+        if second_factor:
+            from app.domain.clock import utcnow
+
+            user.totp_secret = pyotp.random_base32()
+            user.totp_enabled_at = utcnow()
         db.session.add(user)
         db.session.commit()
         return user
@@ -266,9 +299,40 @@ def make_user(app: Flask, make_agency) -> Callable[..., User]:
     return make
 
 
+def system_account_for(user: User) -> User:
+    """A system account with this user's agency and roles, as an administrator adds for the
+    records system an agency connects through the API (tokens only work for system accounts)."""
+    system = User(
+        email=f"system.{user.email}",
+        full_name=f"{user.agency.name} records system",
+        agency=user.agency,
+        roles=list(user.roles),
+        kind=AccountKind.SYSTEM,
+    )
+    db.session.add(system)
+    db.session.flush()
+    return system
+
+
+def totp_code(user: User) -> str:
+    """A code the user's authenticator app would show now, for a time step not used yet."""
+    from app.domain.clock import utcnow
+
+    totp = pyotp.TOTP(user.totp_secret)
+    now = totp.timecode(utcnow())
+    db.session.refresh(user, ["totp_last_step"])
+    step = next(s for s in (now - 1, now, now + 1) if user.totp_last_step is None or s > user.totp_last_step)
+    return totp.generate_otp(step)
+
+
 def sign_in(client: FlaskClient, email: str, password: str = TEST_PASSWORD, next_url: str | None = None):
+    """Sign in as a person would: the password, then (for an account with a second factor)
+    the code from their app. Returns the last response."""
     url = "/sign-in" + (f"?next={next_url}" if next_url else "")
-    return client.post(url, data={"email": email, "password": password})
+    response = client.post(url, data={"email": email, "password": password})
+    if response.status_code == 302 and response.headers["Location"] == "/sign-in/code":
+        response = client.post("/sign-in/code", data={"code": totp_code(User.by_email(email))})
+    return response
 
 
 @pytest.fixture

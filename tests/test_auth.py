@@ -9,7 +9,7 @@ from app.auth.routes import safe_next
 from app.auth.services import SIGN_IN_FAILED
 from app.extensions import db
 from app.models import AuditEvent, RoleName, User
-from app.passwords import hash_password
+from app.passwords import common_passwords, hash_password, is_common_password, verify_password
 from tests.conftest import TEST_PASSWORD, csrf_token, sign_in
 
 
@@ -52,12 +52,13 @@ def test_deactivated_user_cannot_sign_in(client, make_user):
 
 
 def test_deactivating_ends_an_existing_session(client, login_as):
+    from app.admin.services import set_active
+
     user = login_as(RoleName.SOCIAL_CARE)
     assert client.get("/").status_code == 200
-    user.active = False
-    user.session_version += 1
+    set_active(None, user, False)
     db.session.flush()
-    response = client.get("/")
+    response = client.get("/referrals")
     assert response.status_code == 302
     assert "/sign-in" in response.headers["Location"]
 
@@ -118,7 +119,7 @@ def test_form_without_csrf_token_is_refused(app, client, make_user):
 
 def test_sign_out_needs_a_post_and_ends_the_session(client, login_as):
     login_as()
-    assert client.get("/sign-out").status_code == 200  # a confirmation page, not a GET that signs out
+    assert client.get("/sign-out").status_code == 405  # no GET that signs out, and no confirmation page
     assert client.get("/").status_code == 200
     response = client.post("/sign-out")
     assert response.status_code == 302
@@ -213,3 +214,32 @@ def test_users_table_holds_no_plain_passwords(make_user):
     stored = db.session.scalar(select(User.password_hash).where(User.id == user.id))
     assert stored.startswith("$argon2id$")
     assert TEST_PASSWORD not in stored
+
+
+@pytest.mark.parametrize("password", ["password1234", "Password1234", "PASSWORD1234", "QwErTy123456"])
+def test_a_common_or_breached_password_is_refused_whatever_its_case(client, login_as, password):
+    user = login_as(RoleName.SOCIAL_CARE)
+    response = client.post(
+        "/account/password",
+        data={"current_password": TEST_PASSWORD, "new_password": password, "confirm_password": password},
+    )
+    assert response.status_code == 400
+    assert "this one is on a list of common passwords found in data breaches" in page(response)
+    db.session.refresh(user)
+    assert verify_password(user.password_hash, TEST_PASSWORD)[0]  # nothing saved
+
+
+def test_an_administrator_cannot_set_a_common_temporary_password(client, login_as, make_user):
+    login_as(RoleName.ADMINISTRATOR)
+    user = make_user(RoleName.POLICE)
+    response = client.post(f"/admin/users/{user.id}/password", data={"password": "TempPassword"})
+    assert response.status_code == 400
+    assert "on a list of common passwords" in page(response)
+
+
+def test_the_bundled_list_of_common_passwords():
+    passwords = common_passwords()
+    assert 10_000 <= len(passwords) <= 100_000
+    assert {"123456", "password", "qwerty123456"} <= passwords
+    assert all(p == p.lower() for p in passwords)  # so one lowercase lookup covers every case
+    assert is_common_password("P@ssw0rd".upper()) == ("p@ssw0rd" in passwords)

@@ -96,3 +96,46 @@ def test_a_bad_appropriate_adult_threshold_is_named(clean_env, monkeypatch, valu
 def test_the_appropriate_adult_threshold_can_be_set(clean_env, monkeypatch):
     monkeypatch.setenv("AUDIT_APPROPRIATE_ADULT_HOURS", "2.5")
     assert load_config("development").AUDIT_APPROPRIATE_ADULT_HOURS == 2.5
+
+
+def test_session_and_lockout_settings_come_from_the_environment(clean_env):
+    clean_env.setenv("SESSION_IDLE_MINUTES", "15")
+    clean_env.setenv("SESSION_MAX_HOURS", "10")
+    clean_env.setenv("SIGN_IN_LOCKOUT_FAILURES", "5")
+    config = load_config("development")
+    assert config.SESSION_IDLE_MINUTES == 15
+    assert config.PERMANENT_SESSION_LIFETIME == 10 * 3600
+    assert config.SIGN_IN_LOCKOUT_FAILURES == 5
+
+
+def test_session_and_lockout_defaults(clean_env):
+    for name in ("SESSION_IDLE_MINUTES", "SESSION_MAX_HOURS", "SIGN_IN_LOCKOUT_FAILURES"):
+        clean_env.delenv(name, raising=False)
+    config = load_config("development")
+    assert (config.SESSION_IDLE_MINUTES, config.SESSION_MAX_HOURS, config.SIGN_IN_LOCKOUT_FAILURES) == (
+        30,
+        8,
+        10,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SESSION_IDLE_MINUTES", "half an hour", "SESSION_IDLE_MINUTES must be a whole number of minutes"),
+        ("SESSION_IDLE_MINUTES", "1", "from 5 to 720"),
+        ("SESSION_MAX_HOURS", "48", "SESSION_MAX_HOURS must be a whole number of hours from 1 to 24"),
+        ("SIGN_IN_LOCKOUT_FAILURES", "0", "SIGN_IN_LOCKOUT_FAILURES must be a whole number"),
+    ],
+)
+def test_a_bad_session_or_lockout_setting_is_named(clean_env, name, value, message):
+    clean_env.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        load_config("development")
+
+
+def test_the_idle_timeout_cannot_outlast_the_session(clean_env):
+    clean_env.setenv("SESSION_IDLE_MINUTES", "120")
+    clean_env.setenv("SESSION_MAX_HOURS", "1")
+    with pytest.raises(ConfigError, match="SESSION_IDLE_MINUTES must not be longer than SESSION_MAX_HOURS"):
+        load_config("development")

@@ -48,7 +48,9 @@ def test_public_endpoints_are_only_the_expected_ones(app):
     )
     assert public == [
         "api.openapi",
+        "auth.session_status",  # how long this browser's session has left, for the timeout warning
         "auth.sign_in",
+        "auth.sign_in_code",  # the second step of signing in
         "main.accessibility",
         "main.healthz",
         "main.index",

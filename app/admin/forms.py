@@ -12,7 +12,7 @@ from wtforms import PasswordField, RadioField, SelectField, SelectMultipleField,
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.forms import BaseForm, select_choices
-from app.models import AgencyKind, RoleName
+from app.models import AccountKind, AgencyKind, RoleName
 
 
 class AgencyForm(BaseForm):
@@ -29,15 +29,6 @@ class AgencyForm(BaseForm):
         widget=GovRadioInput(),
         choices=select_choices((k.value, k.label) for k in AgencyKind),
         validators=[DataRequired("Select the kind of agency")],
-    )
-    local_authority_area = StringField(
-        "Local authority area (optional)",
-        description="For example, Northshire. Used to filter the managers' audit.",
-        widget=GovTextInput(),
-        validators=[
-            Optional(),
-            Length(max=120, message="Local authority area must be 120 characters or fewer"),
-        ],
     )
     submit = SubmitField("Save agency", widget=GovSubmitInput())
 
@@ -68,7 +59,10 @@ class UserForm(BaseForm):
         widget=GovTextInput(),
         validators=[Optional(), Length(max=200, message="Job title must be 200 characters or fewer")],
     )
-    agency_id = SelectField("Agency", widget=GovSelect(), validators=[DataRequired("Select an agency")])
+    # Only the administrator's own area is offered; the service refuses any other with its own message.
+    agency_id = SelectField(
+        "Agency", widget=GovSelect(), validators=[DataRequired("Select an agency")], validate_choice=False
+    )
     roles = SelectMultipleField(
         "Roles",
         widget=GovCheckboxesInput(),
@@ -93,7 +87,20 @@ class ConfirmForm(BaseForm):
 
 
 class NewUserForm(UserForm):
-    password = TemporaryPasswordForm.password
+    kind = RadioField(
+        "Type of account",
+        widget=GovRadioInput(),
+        choices=select_choices((k.value, k.label) for k in AccountKind),
+        default=AccountKind.PERSON.value,
+        validators=[DataRequired("Select the type of account")],
+    )
+    password = PasswordField(
+        "Temporary password",
+        description="For a person: 12 characters or more. They must change it when they first sign in. "
+        "Give it to them by a different channel from their email address. A system account has no password.",
+        widget=GovPasswordInput(),
+        validators=[Optional()],
+    )
 
 
 class ApiTokenForm(BaseForm):

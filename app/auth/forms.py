@@ -42,5 +42,38 @@ class ChangePasswordForm(BaseForm):
     submit = SubmitField("Change password", widget=GovSubmitInput())
 
 
-class SignOutForm(BaseForm):
-    submit = SubmitField("Sign out", widget=GovSubmitInput())
+class SignInCodeForm(BaseForm):
+    code = StringField(
+        "Security code",
+        description="Enter the 6-digit code from your authenticator app. If you do not have your phone, "
+        "enter one of your recovery codes instead.",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter the code from your authenticator app, or a recovery code"),
+            Length(
+                max=32, message="Enter the 6-digit code from your app, or a recovery code like abcde-fghjk"
+            ),
+        ],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class AppCodeForm(BaseForm):
+    """Set-up: the code the newly added app shows, to prove it was set up correctly."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        description="The 6-digit code your app shows for Front Door now.",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter the 6-digit code from your authenticator app"),
+            Length(max=32, message="Enter the 6-digit code from your authenticator app"),
+        ],
+    )
+    submit = SubmitField("Turn on two-step verification", widget=GovSubmitInput())
+
+
+class CurrentCodeForm(SignInCodeForm):
+    """Proof, from someone already signed in, that they still hold their second factor."""
+
+    submit = SubmitField("Continue", widget=GovSubmitInput())

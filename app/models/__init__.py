@@ -4,7 +4,7 @@ from app.models.api import ApiToken
 from app.models.audit import AuditEvent, record_audit_event
 from app.models.audit_facts import AuditFacts
 from app.models.missing import AssessmentFactor, EpisodeKind, InterviewStatus, MissingEpisode, MissingFrom
-from app.models.people import Agency, AgencyKind, Role, RoleName, User, user_roles
+from app.models.people import AccountKind, Agency, AgencyKind, Role, RoleName, User, user_roles
 from app.models.persons import (
     Involvement,
     MatchStatus,
@@ -37,6 +37,7 @@ from app.models.referrals import (
     ThresholdDecision,
     WorkflowSpecVersion,
 )
+from app.models.sign_in import RecoveryCode, SessionEnd, UserSession
 
 __all__ = [
     "AssessmentFactor",
@@ -44,6 +45,10 @@ __all__ = [
     "InterviewStatus",
     "MissingEpisode",
     "MissingFrom",
+    "AccountKind",
+    "RecoveryCode",
+    "SessionEnd",
+    "UserSession",
     "Involvement",
     "MatchStatus",
     "NameKind",

@@ -1,4 +1,8 @@
-"""Tokens that let other systems (a police records system, say) use the JSON API."""
+"""Tokens that let other systems (a police records system, say) use the JSON API.
+
+A token belongs to a system account: a user that has roles and an agency, like a
+person, but cannot sign in to the web pages. A token on a person's account never works.
+"""
 
 from __future__ import annotations
 
@@ -52,6 +56,6 @@ class ApiToken(db.Model):
     @classmethod
     def find_active(cls, token: str) -> ApiToken | None:
         row = db.session.scalar(select(cls).where(cls.token_hash == hash_token(token)))
-        if row is None or row.revoked_at is not None or not row.user.active:
+        if row is None or row.revoked_at is not None or not row.user.active or not row.user.is_system:
             return None
         return row

@@ -32,6 +32,17 @@ class AgencyKind(enum.StrEnum):
         }[self.value]
 
 
+class AccountKind(enum.StrEnum):
+    """A person signs in to the web pages; a system account only uses API tokens."""
+
+    PERSON = "person"
+    SYSTEM = "system"
+
+    @property
+    def label(self) -> str:
+        return {"person": "A person", "system": "Another system (API tokens only)"}[self.value]
+
+
 class RoleName(enum.StrEnum):
     POLICE = "police"
     SOCIAL_CARE = "social_care"
@@ -84,6 +95,10 @@ class Agency(db.Model):
 
     users: Mapped[list[User]] = relationship(back_populates="agency")
 
+    def is_managed_by(self, admin: User) -> bool:
+        """Administrators manage the agencies of their own local authority area only."""
+        return admin.can_administer_area(self.local_authority_area)
+
     def __repr__(self) -> str:
         return f"<Agency {self.name!r}>"
 
@@ -115,15 +130,25 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     job_title: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[AccountKind] = mapped_column(
+        _enum(AccountKind, "account_kind"),
+        default=AccountKind.PERSON,
+        server_default=AccountKind.PERSON.value,
+    )
     password_hash: Mapped[str | None] = mapped_column(String(255))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True, server_default="1")
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default="0")
-    # Bumped whenever the password changes or the account is deactivated, so
-    # that sessions issued before then stop working (see load_user).
-    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Wrong passwords and wrong codes since the last successful sign-in, from any address.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The TOTP secret (base32). Set but not enabled while the user is still setting it up.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last 30-second step a code was accepted for: a code works once.
+    totp_last_step: Mapped[int | None] = mapped_column()
 
     agency: Mapped[Agency] = relationship(back_populates="users", lazy="joined")
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin", order_by=Role.name)
@@ -134,11 +159,43 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return str(self.id)
 
     @property
     def role_names(self) -> set[RoleName]:
         return {role.name for role in self.roles}
+
+    @property
+    def is_system(self) -> bool:
+        return self.kind is AccountKind.SYSTEM
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_at is not None
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_enabled_at is not None
+
+    @property
+    def second_factor_required(self) -> bool:
+        """MASH managers, auditors and administrators must use a second factor to sign in."""
+        from app.permissions import SECOND_FACTOR_ROLES
+
+        return not self.is_system and bool(self.role_names & SECOND_FACTOR_ROLES)
+
+    @property
+    def local_authority_area(self) -> str | None:
+        return self.agency.local_authority_area if self.agency else None
+
+    def can_administer_area(self, area: str | None) -> bool:
+        from app.permissions import Permission, user_can
+
+        return user_can(self, Permission.MANAGE_USERS) and area == self.local_authority_area
+
+    def is_managed_by(self, admin: User) -> bool:
+        """Administrators manage the accounts (and their API tokens) of their own area only."""
+        return admin.can_administer_area(self.local_authority_area)
 
     def has_role(self, *names: RoleName) -> bool:
         return bool(self.role_names.intersection(names))

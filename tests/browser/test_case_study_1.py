@@ -26,6 +26,7 @@ from app.models import User
 from app.referrals import services
 from app.sample_data.demo import load_demo_data
 from tests.browser.test_case_study_2 import AFTER_SUBMIT, POLICE, SOCIAL_WORKER, answer, fill_date, sign_in_as
+from tests.browser.test_sign_in import sign_out
 from tests.referrals import steps
 
 pytestmark = [pytest.mark.browser, pytest.mark.committing]
@@ -120,8 +121,7 @@ def test_case_study_1_repeat_missing_child_at_a_new_address(app_page, live_serve
     expect(banner).to_contain_text("created and sent to MASH triage", timeout=AFTER_SUBMIT)
     reference = re.search(r"Referral (\S+) created", banner.inner_text()).group(1)
     referral_id = int(re.search(r"/referrals/(\d+)$", page.url).group(1))
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Sign out").click()
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     # 2. Triage offers the possible match; confirming it shows seven episodes.
     sign_in_as(page, base, SOCIAL_WORKER)

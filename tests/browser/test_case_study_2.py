@@ -24,7 +24,7 @@ from playwright.sync_api import Locator, Page, expect
 from app.extensions import db
 from app.models import Referral
 from app.sample_data.demo import load_demo_data
-from tests.browser.test_sign_in import sign_in
+from tests.browser.test_sign_in import sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.committing]
 
@@ -98,12 +98,6 @@ def fill_date(group: Locator, day: date) -> None:
 
 def answer(page: Page | Locator, question: str, choice: str) -> None:
     page.get_by_role("group", name=question).get_by_label(choice, exact=True).check()
-
-
-def sign_out(page: Page) -> None:
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Sign out").click()
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("heading", name="Sign in to Front Door")).to_be_visible()
 
 
 def sign_in_as(page: Page, base: str, user: tuple[str, str]) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import ApiToken, Referral
 from app.referrals import services
-from tests.conftest import sign_in
+from tests.conftest import sign_in, system_account_for
 
 
 def page(response) -> str:
@@ -105,7 +105,7 @@ def test_diagram_xml_is_the_referrals_version(client, start_journey, mash):
 
 
 def token_for(user) -> dict:
-    _, token = ApiToken.issue(user, "test system", None)
+    _, token = ApiToken.issue(system_account_for(user), "test system", None)
     db.session.commit()
     return {"Authorization": f"Bearer {token}"}
 
@@ -113,7 +113,7 @@ def token_for(user) -> dict:
 def test_api_needs_a_valid_token(client, mash):
     assert client.get("/api/v1/tasks").status_code == 401
     assert client.get("/api/v1/tasks", headers={"Authorization": "Bearer fd_nonsense"}).status_code == 401
-    row, token = ApiToken.issue(mash["police"], "revoked", None)
+    row, token = ApiToken.issue(system_account_for(mash["police"]), "revoked", None)
     from app.domain.clock import utcnow
 
     row.revoked_at = utcnow()
@@ -191,7 +191,7 @@ def test_openapi_document(client):
 
 
 def issued_token(user) -> tuple[int, dict]:
-    row, token = ApiToken.issue(user, "test system", None)
+    row, token = ApiToken.issue(system_account_for(user), "test system", None)
     db.session.commit()
     return row.id, {"Authorization": f"Bearer {token}"}
 
