@@ -128,11 +128,10 @@ def test_only_those_who_link_people_can_resolve_a_match(client, start_journey, m
 
 
 def test_the_api_records_the_adults_named_and_links_a_known_suspect_by_nhs_number(client, mash):
-    from app.models import ApiToken, Person
+    from app.models import Person
+    from tests.referrals.test_http import token_for
 
-    _, token = ApiToken.issue(mash["police"], "test system", None)
-    db.session.commit()
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = token_for(mash["police"])
 
     def notify(child_name: str) -> int:
         payload = {
