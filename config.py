@@ -50,12 +50,21 @@ class Config:
     DEMO_DATA_ALLOWED = True
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
+    # The largest request body accepted (forms and JSON); larger ones get a 413.
+    MAX_CONTENT_LENGTH = 1024 * 1024
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY")
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(_env("DATABASE_URL", DEFAULT_SQLITE))
         self.RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
         self.LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", self.LOGIN_RATE_LIMIT)
+        # Signs the access log. Unset, a key derived from SECRET_KEY is used; set it to keep
+        # the log verifiable across a change of SECRET_KEY (docs/security.md).
+        self.AUDIT_LOG_KEY = _env("AUDIT_LOG_KEY")
+        size = _env("MAX_CONTENT_LENGTH", str(self.MAX_CONTENT_LENGTH))
+        if not size.isdigit() or int(size) < 1024:
+            raise ConfigError(f"MAX_CONTENT_LENGTH must be a number of bytes, at least 1024, not {size!r}")
+        self.MAX_CONTENT_LENGTH = int(size)
         hours = _env("AUDIT_APPROPRIATE_ADULT_HOURS", str(self.AUDIT_APPROPRIATE_ADULT_HOURS))
         try:
             self.AUDIT_APPROPRIATE_ADULT_HOURS = float(hours)

@@ -46,7 +46,7 @@ def register_templates(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import security
+    from app import access_log, security
     from app.database import configure_engine
     from app.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -56,6 +56,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    access_log.init_app(app)
     configure_engine(app)
     from app.referrals import workflow
 

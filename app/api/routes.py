@@ -18,7 +18,7 @@ from wtforms import FieldList, FormField
 
 from app.domain.clock import utcnow
 from app.extensions import csrf, db
-from app.models import ApiToken, Referral
+from app.models import ApiToken, Referral, record_audit_event
 from app.notifications.forms import ContactForm, PoliceNotificationForm
 from app.permissions import Permission, public, requires
 from app.referrals import completion, services
@@ -205,6 +205,8 @@ def _task_document(task) -> dict:
     return {
         "referral_id": task.referral_id,
         "task_id": task.task_id,
+        # Send this back as `version` to complete the task: it is the task's own.
+        "version": task.ready_version if task.ready_version is not None else task.referral.version,
         "step": task.step,
         "title": task.title,
         "lane": task.lane,
@@ -243,19 +245,25 @@ def tasks():
     from flask_login import current_user
 
     rows = db.session.scalars(services.ready_tasks_for(current_user).limit(1000)).all()
+    record_audit_event(current_user, "api_read", "tasks", rows=len(rows))
     return jsonify(tasks=[_task_document(t) for t in rows])
 
 
 @bp.route("/referrals/<int:referral_id>")
 @requires(Permission.VIEW_REFERRALS)
 def referral(referral_id: int):
-    return jsonify(referral_document(load_visible_referral(referral_id)))
+    from flask_login import current_user
+
+    found = load_visible_referral(referral_id)
+    record_audit_event(current_user, "api_read", f"referral:{found.id}")
+    return jsonify(referral_document(found))
 
 
 @bp.route("/referrals/<int:referral_id>/tasks/<task_id>", methods=["POST"])
 @requires(Permission.WORK_TASKS)
 def complete_task(referral_id: int, task_id: str):
-    """Complete a task. The body holds `version` (from the referral document) and the step's answers."""
+    """Complete a task. The body holds `version` (the task's, from the referral document or the
+    task list) and the step's answers."""
     from flask_login import current_user
 
     referral = load_visible_referral(referral_id, for_update=True)

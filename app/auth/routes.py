@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
+from app import access_log
 from app.auth.forms import ChangePasswordForm, SignInForm, SignOutForm
 from app.auth.services import SIGN_IN_FAILED, PasswordRejected, authenticate, change_password
 from app.extensions import limiter
@@ -45,6 +46,7 @@ def sign_in():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)  # a failure is counted, and committed
         if user is None:
+            access_log.sign_in_refused(form.email.data)
             form.password.errors.append(SIGN_IN_FAILED)
         else:
             login_user(user)
@@ -57,6 +59,7 @@ def sign_in():
 def sign_out():
     form = SignOutForm()
     if form.validate_on_submit():
+        access_log.signed_out(current_user)
         logout_user()
         flash("You have signed out.", "success")
         return redirect(url_for("auth.sign_in"))

@@ -1,7 +1,7 @@
 """All models, imported here so that Alembic and the app see the same metadata."""
 
 from app.models.api import ApiToken
-from app.models.audit import AuditEvent, record_audit_event
+from app.models.audit import AuditChainLink, AuditEvent, record_audit_event
 from app.models.audit_facts import AuditFacts
 from app.models.people import Agency, AgencyKind, Role, RoleName, User, user_roles
 from app.models.persons import (
@@ -75,6 +75,7 @@ __all__ = [
     "WorkflowSpecVersion",
     "Agency",
     "AgencyKind",
+    "AuditChainLink",
     "AuditEvent",
     "Role",
     "RoleName",
