@@ -33,7 +33,8 @@ def _env(name: str, default: str = "") -> str:
 class Config:
     ENV_NAME = "base"
     SERVICE_NAME = "Front Door"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # SQL parameters stay out of exception messages: they hold children's names (docs/security.md).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     # Managers' audit: an appropriate adult arriving later than this after being requested is a gap.
     AUDIT_APPROPRIATE_ADULT_HOURS = 4
     WTF_CSRF_ENABLED = True
@@ -109,7 +110,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     DEMO_DATA_ALLOWED = False
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     def __init__(self) -> None:
         super().__init__()

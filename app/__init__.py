@@ -15,12 +15,19 @@ def create_app(config: str | Config | None = None) -> Flask:
     # Each request is one transaction: committed when its view returns, rolled back if it raises.
     app = TransactionalFlask(__name__, instance_relative_config=True)
     app.config.from_object(config if isinstance(config, Config) else load_config(config))
+    register_url_converters(app)
     register_templates(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def register_url_converters(app: Flask) -> None:
+    from app.urls import DatabaseId
+
+    app.url_map.converters["int"] = DatabaseId  # before any route is added
 
 
 def register_templates(app: Flask) -> None:
