@@ -93,6 +93,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp)
 
     app.register_blueprint(audit_bp, url_prefix="/audit")
+    from app.access_log.routes import bp as access_log_bp
+
+    app.register_blueprint(access_log_bp, url_prefix="/audit/access")
 
 
 def register_errorhandlers(app: Flask) -> None:
