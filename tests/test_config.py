@@ -96,3 +96,12 @@ def test_a_bad_appropriate_adult_threshold_is_named(clean_env, monkeypatch, valu
 def test_the_appropriate_adult_threshold_can_be_set(clean_env, monkeypatch):
     monkeypatch.setenv("AUDIT_APPROPRIATE_ADULT_HOURS", "2.5")
     assert load_config("development").AUDIT_APPROPRIATE_ADULT_HOURS == 2.5
+
+
+def test_max_content_length_comes_from_the_environment(clean_env):
+    assert load_config("test").MAX_CONTENT_LENGTH == 1024 * 1024
+    clean_env.setenv("MAX_CONTENT_LENGTH", "2097152")
+    assert load_config("test").MAX_CONTENT_LENGTH == 2 * 1024 * 1024
+    clean_env.setenv("MAX_CONTENT_LENGTH", "1 MB")
+    with pytest.raises(ConfigError, match="MAX_CONTENT_LENGTH must be a number of bytes"):
+        load_config("test")
