@@ -25,9 +25,11 @@ def create_app(config: str | Config | None = None) -> Flask:
 
 
 def register_url_converters(app: Flask) -> None:
+    from app import urls
     from app.urls import DatabaseId
 
     app.url_map.converters["int"] = DatabaseId  # before any route is added
+    urls.init_app(app)
 
 
 def register_templates(app: Flask) -> None:

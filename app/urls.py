@@ -30,3 +30,17 @@ def database_id(value: str) -> int:
     if number < 0:
         raise ValueError(value)
     return number if number <= LARGEST_ID else NO_SUCH_ID
+
+
+def init_app(app) -> None:
+    """A control character in the query string is a 400 before any view runs: searches and
+    filters read it straight from the URL, and PostgreSQL refuses a NUL in text with a 500."""
+    from flask import abort, request
+
+    from app.forms import SINGLE_LINE_FORBIDDEN
+
+    @app.before_request
+    def refuse_control_characters_in_the_query_string() -> None:
+        for values in request.args.listvalues():
+            if any(SINGLE_LINE_FORBIDDEN.search(value) for value in values):
+                abort(400)

@@ -221,3 +221,12 @@ def test_a_500_logs_no_personal_data(client, mash, caplog, monkeypatch):
     assert (
         db.session.scalar(select(func.count(Child.id)).where(Child.full_name == "Zebedee Quartermaine")) == 0
     )
+
+
+def test_a_control_character_in_the_query_string_is_a_400(client, mash):
+    sign_in(client, mash["social_care"].email)
+    assert client.get("/people?q=Sam%00Smith").status_code == 400
+    assert client.get("/people?q=Sam+Smith").status_code == 200
+    assert (
+        client.get("/api/v1/tasks?x=%01", headers=token_for(mash["social_care"])).get_json()["status"] == 400
+    )
