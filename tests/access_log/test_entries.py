@@ -135,3 +135,26 @@ def test_an_entry_written_outside_a_request_has_no_address(mash):
     entry = record_audit_event(mash["police"], "export", "gap-list:test", rows=3)
     db.session.flush()
     assert entry.ip is None and entry.request_id is None and entry.details == {"rows": 3}
+
+
+def test_a_plan_action_update_is_logged(client, start_journey, mash):
+    from tests.referrals import steps
+
+    journey = start_journey().to_threshold(rag="red", harm=True)
+    for step, data in [
+        ("threshold_decision", steps.threshold("s47")),
+        ("strategy_discussion", steps.strategy()),
+        ("protective_plan", steps.plan()),
+        ("police_confirm_plan", steps.confirm()),
+        ("health_confirm_plan", steps.confirm()),
+    ]:
+        journey.do(step, data)
+    referral_id, action_id = journey.referral.id, journey.referral.plan.actions[0].id
+    sign_in(client, mash["police"].email)
+    response = client.post(
+        f"/referrals/{referral_id}/actions/{action_id}", data={"status": "done", "note": "Visited"}
+    )
+    assert response.status_code == 302
+    entry = latest(action="recorded")
+    assert entry.subject == f"referral:{referral_id}" and entry.details["step"] == "plan_action_updated"
+    assert entry.actor_id == mash["police"].id
