@@ -178,15 +178,32 @@ def seal_access_log() -> None:
         count = access_log.seal(horizon)
         last = access_log.head()
     # Keep this line somewhere other than the database: a shorter chain later means entries went.
-    click.echo(f"Sealed {count:,} entries. Head of the chain: entry {last.event_id} {last.chain_hash}")
+    click.echo(f"Sealed {count:,} entries. Head of the chain: {last.event_id}:{last.chain_hash}")
 
 
 @audit_cli.command("verify")
-def verify_access_log() -> None:
+@click.option(
+    "--head",
+    "known_head",
+    default=None,
+    metavar="ID:HASH",
+    help="A head printed by an earlier seal or verify: the chain must still hold it.",
+)
+def verify_access_log(known_head: str | None) -> None:
     """Check every access-log entry and the chain; exits non-zero naming the first broken entry."""
     from app import access_log
+    from app.models import AuditChainLink
 
     verdict = access_log.verify()
+    if verdict.ok and known_head:
+        event_id, _, chain_hash = known_head.partition(":")
+        link = db.session.get(AuditChainLink, int(event_id)) if event_id.isdigit() else None
+        if link is None or link.chain_hash != chain_hash.strip():
+            db.session.rollback()
+            raise click.ClickException(
+                f"The access log no longer holds the head {known_head}: sealed entries up to "
+                f"{event_id} were removed or rewritten since it was recorded."
+            )
     db.session.rollback()
     if not verdict.ok:
         raise click.ClickException(
@@ -194,8 +211,8 @@ def verify_access_log() -> None:
             f"{verdict.checked:,} entries before it are intact."
         )
     click.echo(
-        f"The access log is intact: {verdict.checked:,} sealed entries, head entry "
-        f"{verdict.head.event_id} {verdict.head.chain_hash}; {verdict.waiting:,} not sealed yet."
+        f"The access log is intact: {verdict.checked:,} sealed entries, head "
+        f"{verdict.head.event_id}:{verdict.head.chain_hash}; {verdict.waiting:,} not sealed yet."
     )
 
 

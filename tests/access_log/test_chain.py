@@ -44,7 +44,7 @@ def by_hand(statement: str, **params) -> None:
 def test_an_untouched_log_verifies(sealed_log, cli):
     result = cli("verify")
     assert result.exit_code == 0, result.output
-    assert "intact: 5 sealed entries" in result.output and f"head entry {sealed_log[-1]}" in result.output
+    assert "intact: 5 sealed entries" in result.output and f"head {sealed_log[-1]}:" in result.output
 
 
 def test_sealing_is_in_id_order_and_idempotent(sealed_log, cli, mash):
@@ -147,3 +147,15 @@ def test_postgresql_refuses_changing_or_removing_entries(sealed_log, statement):
     with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():
         db.session.execute(text(statement))
     assert db.session.scalar(select(func.count(AuditEvent.id))) == 5
+
+
+def test_removing_the_newest_entries_and_their_seals_is_shown_by_a_kept_head(sealed_log, cli):
+    kept = cli("verify").output.split("head ")[1].split(";")[0]
+    assert cli("verify", "--head", kept).exit_code == 0
+    by_hand("DELETE FROM audit_chain WHERE event_id = :id", id=sealed_log[-1])
+    by_hand("DELETE FROM audit_events WHERE id = :id", id=sealed_log[-1])
+    assert cli("verify").exit_code == 0  # a shorter chain is still a chain...
+    result = cli("verify", "--head", kept)
+    assert (
+        result.exit_code != 0 and f"no longer holds the head {kept}" in result.output
+    )  # ...but not the one kept
