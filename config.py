@@ -41,7 +41,8 @@ def _env_whole_number(name: str, default: int, low: int, high: int, unit: str) -
 class Config:
     ENV_NAME = "base"
     SERVICE_NAME = "Front Door"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # SQL parameters stay out of exception messages: they hold children's names (docs/security.md).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     # Managers' audit: an appropriate adult arriving later than this after being requested is a gap.
     AUDIT_APPROPRIATE_ADULT_HOURS = 4
     WTF_CSRF_ENABLED = True
@@ -64,6 +65,8 @@ class Config:
     DEMO_DATA_ALLOWED = True
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
+    # The largest request body accepted (forms and JSON); larger ones get a 413.
+    MAX_CONTENT_LENGTH = 1024 * 1024
 
     def __init__(self) -> None:
         self.SECRET_KEY = _env("SECRET_KEY")
@@ -82,6 +85,13 @@ class Config:
         self.SIGN_IN_LOCKOUT_FAILURES = _env_whole_number(
             "SIGN_IN_LOCKOUT_FAILURES", self.SIGN_IN_LOCKOUT_FAILURES, 3, 100, "failed sign-ins"
         )
+        # Signs the access log. Unset, a key derived from SECRET_KEY is used; set it to keep
+        # the log verifiable across a change of SECRET_KEY (docs/security.md).
+        self.AUDIT_LOG_KEY = _env("AUDIT_LOG_KEY")
+        size = _env("MAX_CONTENT_LENGTH", str(self.MAX_CONTENT_LENGTH))
+        if not size.isdigit() or int(size) < 1024:
+            raise ConfigError(f"MAX_CONTENT_LENGTH must be a number of bytes, at least 1024, not {size!r}")
+        self.MAX_CONTENT_LENGTH = int(size)
         hours = _env("AUDIT_APPROPRIATE_ADULT_HOURS", str(self.AUDIT_APPROPRIATE_ADULT_HOURS))
         try:
             self.AUDIT_APPROPRIATE_ADULT_HOURS = float(hours)
@@ -126,7 +136,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     DEMO_DATA_ALLOWED = False
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     def __init__(self) -> None:
         super().__init__()

@@ -15,12 +15,21 @@ def create_app(config: str | Config | None = None) -> Flask:
     # Each request is one transaction: committed when its view returns, rolled back if it raises.
     app = TransactionalFlask(__name__, instance_relative_config=True)
     app.config.from_object(config if isinstance(config, Config) else load_config(config))
+    register_url_converters(app)
     register_templates(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
+
+
+def register_url_converters(app: Flask) -> None:
+    from app import urls
+    from app.urls import DatabaseId
+
+    app.url_map.converters["int"] = DatabaseId  # before any route is added
+    urls.init_app(app)
 
 
 def register_templates(app: Flask) -> None:
@@ -46,7 +55,7 @@ def register_templates(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import security
+    from app import access_log, security
     from app.database import configure_engine
     from app.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -59,6 +68,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    access_log.init_app(app)
     configure_engine(app)
     from app.referrals import workflow
 
@@ -90,6 +100,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(missing_bp)
 
     app.register_blueprint(audit_bp, url_prefix="/audit")
+    from app.access_log.routes import bp as access_log_bp
+
+    app.register_blueprint(access_log_bp, url_prefix="/audit/access")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask users …`, `flask agencies …` and `flask demo …`."""
+"""Command-line tools: `flask users …`, `flask agencies …`, `flask demo …` and `flask audit …`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from app.transaction import transaction
 users_cli = AppGroup("users", help="Manage user accounts.")
 agencies_cli = AppGroup("agencies", help="Manage agencies.")
 demo_cli = AppGroup("demo", help="Fictional demo data (development only).")
+audit_cli = AppGroup("audit", help="The access log: seal it into its chain, and check it.")
 
 
 def _fail(message: str) -> NoReturn:
@@ -198,7 +199,57 @@ def generate_demo(count: str, seed: int) -> None:
     )
 
 
+@audit_cli.command("seal")
+def seal_access_log() -> None:
+    """Chain the access-log entries written since the last run (run it every minute or so)."""
+    from app import access_log
+
+    with transaction():  # ends at once: on PostgreSQL it waits for the writers in flight
+        horizon = access_log.settled_id()
+    with transaction():
+        count = access_log.seal(horizon)
+        last = access_log.head()
+    # Keep this line somewhere other than the database: a shorter chain later means entries went.
+    click.echo(f"Sealed {count:,} entries. Head of the chain: {last.event_id}:{last.chain_hash}")
+
+
+@audit_cli.command("verify")
+@click.option(
+    "--head",
+    "known_head",
+    default=None,
+    metavar="ID:HASH",
+    help="A head printed by an earlier seal or verify: the chain must still hold it.",
+)
+def verify_access_log(known_head: str | None) -> None:
+    """Check every access-log entry and the chain; exits non-zero naming the first broken entry."""
+    from app import access_log
+    from app.models import AuditChainLink
+
+    verdict = access_log.verify()
+    if verdict.ok and known_head:
+        event_id, _, chain_hash = known_head.partition(":")
+        link = db.session.get(AuditChainLink, int(event_id)) if event_id.isdigit() else None
+        if link is None or link.chain_hash != chain_hash.strip():
+            db.session.rollback()
+            raise click.ClickException(
+                f"The access log no longer holds the head {known_head}: sealed entries up to "
+                f"{event_id} were removed or rewritten since it was recorded."
+            )
+    db.session.rollback()
+    if not verdict.ok:
+        raise click.ClickException(
+            f"The access log is broken at entry {verdict.broken_id}: {verdict.problem}. "
+            f"{verdict.checked:,} entries before it are intact."
+        )
+    click.echo(
+        f"The access log is intact: {verdict.checked:,} sealed entries, head "
+        f"{verdict.head.event_id}:{verdict.head.chain_hash}; {verdict.waiting:,} not sealed yet."
+    )
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(audit_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(agencies_cli)
     app.cli.add_command(demo_cli)

@@ -1,8 +1,10 @@
-"""Styled error pages that say plainly what went wrong."""
+"""Styled error pages that say plainly what went wrong, and error logs that hold no case data."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import traceback
+
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -26,7 +28,10 @@ MESSAGES = {
         "This has already changed",
         "Someone else changed this record. Reload the page to see the latest version.",
     ),
-    413: ("The upload is too large", "Upload a smaller file."),
+    413: (
+        "What you sent is too large",
+        "Nothing has been saved. Make the text shorter, or send it in parts, and try again.",
+    ),
     429: ("Too many attempts", "Wait a few minutes, then try again."),
     500: (
         "Sorry, there is a problem with the service",
@@ -58,8 +63,37 @@ def init_app(app: Flask) -> None:
         # A view's transaction is already rolled back (app.transaction); this is for
         # a failure before the view, so the error page does not read a broken session.
         db.session.rollback()
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        log_server_error(app, error)
         title, message = MESSAGES[500]
         if request.path.startswith("/api/"):
             return {"error": title, "status": 500}, 500
         return render_template("errors/error.html", title=title, message=message, status=500), 500
+
+
+def log_server_error(app: Flask, error: BaseException) -> None:
+    """Log what a developer needs to find the fault, and nothing from the case.
+
+    An exception's message, the SQL parameters in a database error and a traceback's
+    local variables can all hold a child's name or date of birth, so none of them
+    is logged: only the exception's type (and the types it was raised from), where
+    in the code it happened, the route, and the request id (the access log and
+    the X-Request-Id response header carry the same id).
+    """
+    kinds, seen, current = [], set(), error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        kinds.append(f"{type(current).__module__}.{type(current).__qualname__}")
+        current = current.__cause__ or current.__context__
+    frames = "".join(
+        f"\n  {frame.filename}:{frame.lineno} in {frame.name}"
+        for frame in traceback.extract_tb(error.__traceback__)
+    )
+    rule = request.url_rule.rule if request.url_rule else "(no route)"
+    app.logger.error(
+        "Unhandled %s on %s %s (request %s)%s",
+        " from ".join(kinds),
+        request.method,
+        rule,
+        g.get("request_id", "-"),
+        frames,
+    )

@@ -139,3 +139,12 @@ def test_the_idle_timeout_cannot_outlast_the_session(clean_env):
     clean_env.setenv("SESSION_MAX_HOURS", "1")
     with pytest.raises(ConfigError, match="SESSION_IDLE_MINUTES must not be longer than SESSION_MAX_HOURS"):
         load_config("development")
+
+
+def test_max_content_length_comes_from_the_environment(clean_env):
+    assert load_config("test").MAX_CONTENT_LENGTH == 1024 * 1024
+    clean_env.setenv("MAX_CONTENT_LENGTH", "2097152")
+    assert load_config("test").MAX_CONTENT_LENGTH == 2 * 1024 * 1024
+    clean_env.setenv("MAX_CONTENT_LENGTH", "1 MB")
+    with pytest.raises(ConfigError, match="MAX_CONTENT_LENGTH must be a number of bytes"):
+        load_config("test")

@@ -46,7 +46,8 @@ def form_schema(form_class) -> dict:
         if field.label and field.label.text:
             schema["title"] = field.label.text
         properties[name] = schema
-    return {"type": "object", "properties": properties}
+    # Unknown fields are refused with 422, not dropped.
+    return {"type": "object", "properties": properties, "additionalProperties": False}
 
 
 ERROR = {
@@ -134,7 +135,7 @@ def document() -> dict:
             },
             "/referrals/{referral_id}/tasks/{task_id}": {
                 "post": {
-                    "summary": "Complete a task with the same validation as its form; send the referral's current `version`",
+                    "summary": "Complete a task with the same validation as its form; send the task's `version` (from its entry in `tasks`)",
                     "parameters": [
                         {
                             "name": "referral_id",

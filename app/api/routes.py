@@ -14,11 +14,11 @@ from datetime import date, datetime
 from flask import Blueprint, abort, g, jsonify, request
 from flask_login import login_user
 from werkzeug.datastructures import MultiDict
-from wtforms import FieldList, FormField
+from wtforms import FieldList, FormField, SubmitField
 
 from app.domain.clock import utcnow
 from app.extensions import csrf, db
-from app.models import ApiToken, Referral
+from app.models import ApiToken, Referral, record_audit_event
 from app.notifications.forms import ContactForm, PoliceNotificationForm
 from app.permissions import Permission, public, requires
 from app.referrals import completion, services
@@ -101,6 +101,47 @@ def to_formdata(form_class, payload: dict, prefix: str = "", out: MultiDict | No
         else:
             out.add(key, str(value))
     return out
+
+
+UNKNOWN_FIELD = "This field is not recorded here. Remove it (the fields are listed in /api/v1/openapi.json)"
+
+
+def unknown_fields(form_class, payload: dict, prefix: str = "") -> dict[str, str]:
+    """A 422 message for every key the form does not have, at any depth (``children.0.factors``).
+
+    Checked before anything else, so a misspelt or invented field is never dropped
+    silently while the rest is saved.
+    """
+    errors: dict[str, str] = {}
+    fields = form_class(formdata=None, meta={"csrf": False})._fields
+    for name, value in payload.items():
+        key = f"{prefix}{name}"
+        field = fields.get(name)
+        if field is None or name == "csrf_token" or isinstance(field, SubmitField):
+            errors[key] = UNKNOWN_FIELD
+        elif isinstance(field, FieldList) and field.unbound_field.field_class is FormField:
+            if not isinstance(value, list):
+                errors[key] = "Send a list of objects"
+                continue
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    errors |= unknown_fields(field.unbound_field.args[0], item, f"{key}.{i}.")
+                else:
+                    errors[f"{key}.{i}"] = "Send an object"
+        elif isinstance(value, dict):
+            errors[key] = "Send a value, not an object"
+    return errors
+
+
+def api_form(form_class, payload: dict):
+    """The validated form for a JSON body, or the 422 response naming what is wrong."""
+    errors = unknown_fields(form_class, payload)
+    if errors:
+        return None, _invalid(errors)
+    form = form_class(formdata=to_formdata(form_class, payload), meta={"csrf": False})
+    if not form.validate():
+        return None, _invalid(flatten_errors(form.errors))
+    return form, None
 
 
 def flatten_errors(errors, prefix: str = "") -> dict[str, str]:
@@ -205,6 +246,8 @@ def _task_document(task) -> dict:
     return {
         "referral_id": task.referral_id,
         "task_id": task.task_id,
+        # Send this back as `version` to complete the task: it is the task's own.
+        "version": task.ready_version if task.ready_version is not None else task.referral.version,
         "step": task.step,
         "title": task.title,
         "lane": task.lane,
@@ -226,9 +269,9 @@ def submit_notification():
         form_class = ContactForm
     else:
         abort(403)
-    form = form_class(formdata=to_formdata(form_class, _json_body()), meta={"csrf": False})
-    if not form.validate():
-        return _invalid(flatten_errors(form.errors))
+    form, refusal = api_form(form_class, _json_body())
+    if refusal:
+        return refusal
     try:
         with savepoint():
             referral = services.create_referral(current_user, form.to_service_data())
@@ -243,19 +286,25 @@ def tasks():
     from flask_login import current_user
 
     rows = db.session.scalars(services.ready_tasks_for(current_user).limit(1000)).all()
+    record_audit_event(current_user, "api_read", "tasks", rows=len(rows))
     return jsonify(tasks=[_task_document(t) for t in rows])
 
 
 @bp.route("/referrals/<int:referral_id>")
 @requires(Permission.VIEW_REFERRALS)
 def referral(referral_id: int):
-    return jsonify(referral_document(load_visible_referral(referral_id)))
+    from flask_login import current_user
+
+    found = load_visible_referral(referral_id)
+    record_audit_event(current_user, "api_read", f"referral:{found.id}")
+    return jsonify(referral_document(found))
 
 
 @bp.route("/referrals/<int:referral_id>/tasks/<task_id>", methods=["POST"])
 @requires(Permission.WORK_TASKS)
 def complete_task(referral_id: int, task_id: str):
-    """Complete a task. The body holds `version` (from the referral document) and the step's answers."""
+    """Complete a task. The body holds `version` (the task's, from the referral document or the
+    task list) and the step's answers."""
     from flask_login import current_user
 
     referral = load_visible_referral(referral_id, for_update=True)
@@ -265,10 +314,9 @@ def complete_task(referral_id: int, task_id: str):
         return _stale(error)
     except services.NotAllowed:
         abort(403)
-    form_class = TASK_FORMS[ready.step]
-    form = form_class(formdata=to_formdata(form_class, _json_body()), meta={"csrf": False})
-    if not form.validate():
-        return _invalid(flatten_errors(form.errors))
+    form, refusal = api_form(TASK_FORMS[ready.step], _json_body())
+    if refusal:
+        return refusal
     try:
         completion.complete_task(current_user, referral, ready, form)
     except services.StepInvalid as error:

@@ -20,6 +20,7 @@ from app.models import AuditStage, Grade, record_audit_event
 from app.permissions import Permission, lanes_for, requires
 from app.referrals.presenters import OUTCOME_LABELS, recording_links, timeline
 from app.transaction import savepoint
+from app.urls import database_id
 
 PAGE_SIZE = 50
 GRADE_SERIES = [grade.label for grade in Grade]
@@ -40,7 +41,7 @@ def _sample_or_403(sample_id: int):
 
 
 def _page_arg() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return max(request.args.get("page", 1, type=database_id) or 1, 1)
 
 
 # --- Case audits ----------------------------------------------------------------------
@@ -52,7 +53,7 @@ def record_case_audit(referral_id: int):
     referral = _case_or_403(referral_id)
     sample = None
     if request.args.get("sample_id"):
-        sample = _sample_or_403(request.args.get("sample_id", type=int) or 0)
+        sample = _sample_or_403(request.args.get("sample_id", type=database_id) or 0)
         if not case_audits.sample_contains(sample, referral):
             abort(403)
     initial = (

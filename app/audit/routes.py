@@ -13,6 +13,7 @@ from app.audit.gaps import GAPS_BY_SLUG, OWNER_LABELS, attach_children, rows_for
 from app.audit.scope import areas_for, scope_from_args
 from app.models import record_audit_event
 from app.permissions import Permission, requires
+from app.urls import database_id
 
 PAGE_SIZE = 50
 
@@ -69,7 +70,7 @@ def gap_list(slug: str):
     rows = rows_for(slug, scope, owner)
     cases = len({row.referral_id for row in rows})
     pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    page = min(max(request.args.get("page", 1, type=database_id) or 1, 1), pages)
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     attach_children(shown)
     args = scope.as_args() | ({"owner": owner} if owner else {})

@@ -17,6 +17,7 @@ from flask import (
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from app import access_log
 from app.auth import sessions, two_factor
 from app.auth.forms import AppCodeForm, ChangePasswordForm, CurrentCodeForm, SignInCodeForm, SignInForm
 from app.auth.services import (
@@ -93,6 +94,7 @@ def sign_in():
         user = authenticate(form.email.data, form.password.data)  # a failure is counted, and committed
         next_url = safe_next(request.args.get("next"))
         if user is None:
+            access_log.sign_in_refused(form.email.data)
             form.password.errors.append(SIGN_IN_FAILED)
         elif user.has_second_factor:
             session.clear()

@@ -12,6 +12,8 @@
 """
 
 from app.forms.base import (
+    MULTI_LINE_FORBIDDEN,
+    SINGLE_LINE_FORBIDDEN,
     YES_NO,
     BaseForm,
     RowForm,
@@ -26,6 +28,8 @@ from app.forms.base import (
 from app.forms.errors import apply_errors, error_anchor, error_summary, error_summary_items
 
 __all__ = [
+    "MULTI_LINE_FORBIDDEN",
+    "SINGLE_LINE_FORBIDDEN",
     "YES_NO",
     "BaseForm",
     "RowForm",

@@ -6,11 +6,12 @@ RowForm is one row of a repeating list (FieldList of FormField).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, FieldList, PasswordField, StringField
+from wtforms import Field, FieldList, PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
@@ -61,15 +62,55 @@ def refresh_list_errors(field_list: FieldList) -> None:
     field_list.errors = errors if any(errors) else []
 
 
+# Control characters (C0, DEL, C1) and lone surrogates: nothing a person types, and
+# PostgreSQL refuses NUL in text. Multi-line text may hold tabs and line breaks.
+MULTI_LINE_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+SINGLE_LINE_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+class ControlCharacters:
+    """A filter that refuses control characters. A ValueError raised by a filter
+    becomes the field's error (WTForms' process_errors), so the form is invalid,
+    the message is shown beside the field, and nothing is saved."""
+
+    def __init__(self, label: str, multi_line: bool) -> None:
+        self.label = label
+        self.pattern = MULTI_LINE_FORBIDDEN if multi_line else SINGLE_LINE_FORBIDDEN
+
+    def __call__(self, value):
+        if isinstance(value, str) and self.pattern.search(value):
+            raise ValueError(
+                f"{self.label} must not include control characters, such as a NUL byte or "
+                + ("a form feed" if self.pattern is MULTI_LINE_FORBIDDEN else "a line break")
+            )
+        return value
+
+
+def _label(unbound_field, name: str) -> str:
+    label = unbound_field.args[0] if unbound_field.args else unbound_field.kwargs.get("label")
+    return str(label) if label else name.replace("_", " ").capitalize()
+
+
 class BaseForm(FlaskForm):
     class Meta:
         def bind_field(self, form, unbound_field, options):
             cls = unbound_field.field_class
-            # Passwords are taken exactly as typed.
-            if issubclass(cls, StringField) and not issubclass(cls, PasswordField):
-                filters = unbound_field.kwargs.get("filters", ())
-                if strip_whitespace not in filters:
-                    unbound_field.kwargs["filters"] = (strip_whitespace, *filters)
+            if issubclass(cls, StringField):
+                filters = tuple(unbound_field.kwargs.get("filters", ()))
+                if not any(isinstance(f, ControlCharacters) for f in filters):
+                    checked = ControlCharacters(
+                        _label(unbound_field, options.get("name", "")), issubclass(cls, TextAreaField)
+                    )
+                    # Passwords are taken exactly as typed; other text is stripped first.
+                    if issubclass(cls, PasswordField):
+                        filters = (checked, *filters)
+                    else:
+                        filters = (
+                            strip_whitespace,
+                            checked,
+                            *(f for f in filters if f is not strip_whitespace),
+                        )
+                    unbound_field.kwargs["filters"] = filters
             return unbound_field.bind(form=form, **options)
 
     #: Service error keys that name a field differently on the form (see app.forms.errors).

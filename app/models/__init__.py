@@ -1,7 +1,7 @@
 """All models, imported here so that Alembic and the app see the same metadata."""
 
 from app.models.api import ApiToken
-from app.models.audit import AuditEvent, record_audit_event
+from app.models.audit import AuditChainLink, AuditEvent, record_audit_event
 from app.models.audit_facts import AuditFacts
 from app.models.missing import AssessmentFactor, EpisodeKind, InterviewStatus, MissingEpisode, MissingFrom
 from app.models.people import AccountKind, Agency, AgencyKind, Role, RoleName, User, user_roles
@@ -86,6 +86,7 @@ __all__ = [
     "WorkflowSpecVersion",
     "Agency",
     "AgencyKind",
+    "AuditChainLink",
     "AuditEvent",
     "Role",
     "RoleName",

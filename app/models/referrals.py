@@ -2,8 +2,10 @@
 
 A referral starts from a police notification or a contact from another
 source. Its workflow state (SpiffWorkflow, serialized) lives on the row, with
-`version` as an optimistic lock: every completed step bumps it, so a stale or
-duplicate submission is refused rather than applied twice.
+`version` counting completed steps. Each ready task remembers the version at
+which it became ready, so a task page's token names that task's own state: a
+submission is refused when its own task was completed or replaced, not when a
+parallel task (another agency's research) was completed meanwhile.
 """
 
 from __future__ import annotations
@@ -305,6 +307,8 @@ class StepRecord(db.Model):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The workflow task this step completed (None for records that are not a task).
+    task_id: Mapped[str | None] = mapped_column(String(36))
 
     referral: Mapped[Referral] = relationship(back_populates="steps")
     actor: Mapped[User | None] = relationship()
@@ -326,6 +330,9 @@ class ReadyTask(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The referral's version when this task became ready: with the task id, the
+    # version token of its page (see services.complete_task). None if not known.
+    ready_version: Mapped[int | None] = mapped_column(Integer)
 
     referral: Mapped[Referral] = relationship(back_populates="ready_tasks")
     assigned_to: Mapped[User | None] = relationship()

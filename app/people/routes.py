@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.auth.routes import safe_next
 from app.extensions import db
-from app.models import Person, PersonMerge, PossibleMatch
+from app.models import Person, PersonMerge, PossibleMatch, record_audit_event
 from app.people import services
 from app.people.history import person_record
 from app.people.search import search_people
@@ -40,6 +40,7 @@ def show(person_id: int):
     person = load_visible_person(person_id)
     if person.merged_into_id is not None:
         return redirect(url_for("people.show", person_id=person.merged_into_id))
+    record_audit_event(current_user, "viewed", f"person:{person.id}", page="person")
     merges = db.session.query(PersonMerge).filter_by(survivor_id=person.id, undone_at=None).all()
     return render_template(
         "people/show.html", person=person, record=person_record(person, current_user), merges=merges

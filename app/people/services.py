@@ -335,7 +335,7 @@ def merge(actor: User, survivor: Person, merged: Person, reason: str | None = No
     db.session.add(record)
     db.session.flush()
     record_audit_event(
-        actor, "person_merged", f"person:{survivor.id}", merged=merged.id, merge=record.id, reason=reason
+        actor, "person_merged", f"person:{survivor.id}", merged=merged.id, merge=record.id, why=reason
     )
     return record
 

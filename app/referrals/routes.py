@@ -11,7 +11,7 @@ from app.domain.clock import london_today, utcnow
 from app.extensions import db
 from app.forms import apply_errors
 from app.missing.services import episodes_of
-from app.models import PlanAction, Referral, ReferralStatus
+from app.models import PlanAction, Referral, ReferralStatus, record_audit_event
 from app.people.presenters import referral_history
 from app.permissions import Permission, lanes_for, requires
 from app.referrals import recording, services
@@ -46,6 +46,7 @@ def index():
 @requires(Permission.VIEW_REFERRALS)
 def show(referral_id: int):
     referral = load_visible_referral(referral_id)
+    record_audit_event(current_user, "viewed", f"referral:{referral.id}", page="referral")
     return render_template(
         "referrals/show.html",
         referral=referral,
@@ -62,6 +63,7 @@ def show(referral_id: int):
 def diagram(referral_id: int):
     """The BPMN of the version this referral runs on, for the diagram viewer."""
     referral = load_visible_referral(referral_id)
+    record_audit_event(current_user, "viewed", f"referral:{referral.id}", page="diagram")
     return Response(referral.spec_version.bpmn_xml, mimetype="application/xml")
 
 

@@ -91,8 +91,15 @@ def _json_safe(value: Any) -> Any:
 
 
 def _record_step(
-    referral: Referral, actor: User | None, step: str, title: str, lane: str | None, answers: dict
+    referral: Referral,
+    actor: User | None,
+    step: str,
+    title: str,
+    lane: str | None,
+    answers: dict,
+    task_id: str | None = None,
 ) -> StepRecord:
+    """A timeline entry, and the access-log entry for the change it records."""
     record = StepRecord(
         step=step,
         title=title,
@@ -100,11 +107,22 @@ def _record_step(
         actor=actor,
         agency_id=actor.agency_id if actor else None,
         answers=_json_safe(answers),
+        task_id=task_id,
     )
     # Set from the record's side: appending to referral.steps would first load
     # the whole timeline. The back-reference still adds it to a loaded list.
     record.referral = referral
     db.session.add(record)
+    # A new referral has no id yet: create_referral logs "referral_created" once it has.
+    if referral.id is not None:
+        record_audit_event(
+            actor,
+            "task_completed" if task_id else "recorded",
+            f"referral:{referral.id}",
+            step=step,
+            title=title,
+            **({"task_id": task_id} if task_id else {}),
+        )
     return record
 
 
@@ -624,19 +642,41 @@ def find_ready_task(referral: Referral, task_id: str) -> ReadyTask | None:
     return next((t for t in referral.ready_tasks if t.task_id == task_id), None)
 
 
+def version_token(referral: Referral, ready: ReadyTask) -> int:
+    """The version a task's page carries: the referral version at which this task became ready."""
+    return ready.ready_version if ready.ready_version is not None else referral.version
+
+
+def token_fits(referral: Referral, ready: ReadyTask, token: int | None) -> bool:
+    """Was the page built while this very task was ready, and has it stayed ready since?
+
+    The task id (in the URL) and this token name the task's own state. A token
+    from when the task was ready up to now fits, so completing police's research
+    does not refuse health's page opened at the same time. A token from before
+    the task became ready does not (the page showed some other state), and once
+    the task is completed it is not ready, so a second submission is refused.
+    """
+    if token is None:
+        return False
+    if token == referral.version:
+        return True
+    return ready.ready_version is not None and ready.ready_version <= token <= referral.version
+
+
 def complete_task(
     actor: User, referral: Referral, task_id: str, expected_version: int, data: dict
 ) -> StepRecord:
     """Complete one ready task with validated answers; one flush, no commit.
 
+    `expected_version` is the token the task's page or the API client was given
+    (`version_token`, or the referral's version): see `token_fits`.
+
     Autoflush is off until that flush: otherwise each lazy load on the way
     (a handler's collections, the plan) would write the changes made so far,
     and the referral row would be updated several times in one step.
     """
-    if referral.version != expected_version:
-        raise StaleSubmission()
     ready = find_ready_task(referral, task_id)
-    if ready is None:
+    if ready is None or not token_fits(referral, ready, expected_version):
         raise StaleSubmission()
     if ready.lane not in lanes_for(actor) or not referral.can_view(actor):
         raise NotAllowed()
@@ -653,12 +693,13 @@ def complete_task(
             raise StepInvalid({"_": str(error)}) from error
         except WorkflowError:
             raise
+        # First: the tasks this step makes ready are stamped with the new version.
+        referral.version += 1
         after = {t.bpmn_id for t in workflow.save(referral, instance)}
         _after_step(referral, ready.step, after, eng.is_completed(instance))
-        referral.version += 1
         # ctx.data, not data: a handler may fill in a default it applied (triage's research_needed).
         answers = {k: v for k, v in ctx.data.items() if not k.startswith("_")}
-        record = _record_step(referral, actor, ready.step, ready.title, ready.lane, answers)
+        record = _record_step(referral, actor, ready.step, ready.title, ready.lane, answers, task_id)
     db.session.flush()
     return record
 
@@ -685,6 +726,7 @@ def assign_task(actor: User, referral: Referral, task_id: str) -> ReadyTask:
     if ready.lane not in lanes_for(actor) or not referral.can_view(actor):
         raise NotAllowed()
     ready.assigned_to = actor
+    record_audit_event(actor, "task_picked_up", f"referral:{referral.id}", step=ready.step, task_id=task_id)
     db.session.flush()
     return ready
 

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.extensions import db
+from app.models import record_audit_event
 from app.people.presenters import referral_history
 from app.permissions import Permission, requires
 from app.referrals import completion, services, workflow
@@ -44,8 +45,14 @@ def pick_up(referral_id: int, task_id: str):
     )
 
 
-def _gone(referral, error: services.StaleSubmission):
-    return render_template("tasks/gone.html", referral=referral, message=str(error)), 409
+def _gone(referral, error: services.StaleSubmission, task_id: str, step: str | None = None):
+    """409: the task is not there to complete. A refused submission is shown back to its author."""
+    refused = (
+        completion.refused_submission(referral, task_id, step, request.form)
+        if request.method == "POST"
+        else None
+    )
+    return render_template("tasks/gone.html", referral=referral, message=str(error), refused=refused), 409
 
 
 # The decision pages that show the children's history across referrals.
@@ -102,12 +109,13 @@ def task(referral_id: int, task_id: str):
     try:
         ready = completion.task_to_complete(current_user, referral, task_id)
     except services.StaleSubmission as error:
-        return _gone(referral, error)
+        return _gone(referral, error, task_id)
     except services.NotAllowed:
         abort(403)
     form = TASK_FORMS[ready.step]()
     if request.method == "GET":
-        form.version.data = referral.version
+        form.version.data = services.version_token(referral, ready)
+        record_audit_event(current_user, "viewed", f"referral:{referral.id}", page="task", step=ready.step)
     elif getattr(form, "handle_list_buttons", None) and form.handle_list_buttons():
         pass  # added or removed a row: show the form again, nothing saved
     elif form.validate_on_submit():
@@ -118,7 +126,7 @@ def task(referral_id: int, task_id: str):
             for message in form.apply_service_errors(error.errors):
                 flash(message)
         except services.StaleSubmission as error:
-            return _gone(referral, error)
+            return _gone(referral, error, task_id, ready.step)
         except services.NotAllowed:
             abort(403)
         else:

@@ -159,6 +159,7 @@ def _ready_row(referral: Referral, task: EngineReadyTask) -> dict[str, Any]:
         "title": task.title,
         "lane": task.lane,
         "due_at": due_at(referral, task.bpmn_id),
+        "ready_version": referral.version,
     }
 
 

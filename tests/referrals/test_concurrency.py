@@ -141,3 +141,60 @@ def test_two_concurrent_changes_to_one_case_both_reach_its_audit_facts(
     rebuild_all()
     assert db.session.execute(select(AuditFacts.__table__)).all() == kept
     db.session.rollback()
+
+
+def test_police_and_health_research_at_the_same_moment_both_save(app, committed_db, make_agency, make_user):
+    """Both pages were loaded at the same version; each refusal would lose a partner's work."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time; tests/referrals/test_parallel_tasks.py covers it")
+    social = make_agency(
+        name="Race Children's Services", kind=AgencyKind.CHILDRENS_SOCIAL_CARE, area="Raceshire"
+    )
+    police = make_agency(name="Race Police", kind=AgencyKind.POLICE, area="Raceshire")
+    health = make_agency(name="Race Health", kind=AgencyKind.HEALTH, area="Raceshire")
+    officer = make_user(RoleName.POLICE, agency=police)
+    nurse = make_user(RoleName.HEALTH, agency=health)
+    worker = make_user(RoleName.SOCIAL_CARE, agency=social)
+    referral = services.create_referral(officer, steps.notification())
+    db.session.flush()
+    services.complete_task(
+        worker, referral, referral.ready_tasks[0].task_id, referral.version, steps.triage()
+    )
+    db.session.commit()
+    referral_id = referral.id
+    tasks = {t.step: (t.task_id, services.version_token(referral, t)) for t in referral.ready_tasks}
+    people = {"police_research": officer.id, "health_research": nurse.id}
+    db.session.remove()
+
+    barrier = threading.Barrier(2)
+    results: dict[str, str] = {}
+
+    def research(step: str) -> None:
+        from app.models import User
+
+        with app.app_context():
+            task_id, token = tasks[step]
+            try:
+                user = db.session.get(User, people[step])
+                barrier.wait(timeout=10)
+                locked = services.lock_referral(referral_id)
+                services.complete_task(user, locked, task_id, token, steps.research())
+                db.session.commit()
+                results[step] = "saved"
+            except Exception as error:  # reported below
+                db.session.rollback()
+                results[step] = repr(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=research, args=(step,)) for step in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert results == {"police_research": "saved", "health_research": "saved"}
+    referral = db.session.get(Referral, referral_id)
+    assert {s.step for s in referral.steps} >= {"police_research", "health_research"}
+    assert {t.step for t in referral.ready_tasks} == {"social_care_research"}
+    db.session.rollback()

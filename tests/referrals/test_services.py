@@ -193,8 +193,9 @@ def test_a_step_is_a_few_statements_with_one_update_of_the_referral(start_journe
         services.complete_task(actor, referral, task_id, referral.version, steps.research())
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
-    # Lock with ready tasks and spec hash, agencies, delete the done task, update, add the record.
-    assert len(statements) <= 5, "\n".join(statements)
+    # Lock with ready tasks and spec hash, agencies, delete the done task, update, add the record
+    # and its access-log entry.
+    assert len(statements) <= 6, "\n".join(statements)
     assert sum(s.startswith("UPDATE referrals") for s in statements) == 1
     # Task ids are unique only within a referral, so the delete names the referral.
     deletes = [s for s in statements if s.startswith("DELETE")]
