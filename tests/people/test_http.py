@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+from app.domain.clock import london_today
 from app.extensions import db
 from app.models import Involvement
 from app.referrals import services
@@ -137,7 +138,7 @@ def test_the_api_records_the_adults_named_and_links_a_known_suspect_by_nhs_numbe
         payload = {
             "incident_type": "domestic_abuse",
             "dash_level": "standard",
-            "occurred_date": date(2026, 11, 1).isoformat(),
+            "occurred_date": (london_today() - timedelta(days=1)).isoformat(),
             "occurred_time": "22:40",
             "location": "1 Imaginary Road",
             "description": "Shouting reported by a neighbour.",
