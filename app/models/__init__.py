@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and the app see the same metadata."""
 
+from app.models.alerts import Alert, AlertKind
 from app.models.api import ApiToken
 from app.models.audit import AuditEvent, record_audit_event
 from app.models.audit_facts import AuditFacts
@@ -36,8 +37,15 @@ from app.models.referrals import (
     ThresholdDecision,
     WorkflowSpecVersion,
 )
+from app.models.timers import Assessment, Escalation, EscalationAction, ResponseTimeSetting
 
 __all__ = [
+    "Alert",
+    "AlertKind",
+    "Assessment",
+    "Escalation",
+    "EscalationAction",
+    "ResponseTimeSetting",
     "Involvement",
     "MatchStatus",
     "NameKind",
