@@ -83,6 +83,11 @@ def register_blueprints(app: Flask) -> None:
     from app.people.routes import bp as people_bp
 
     app.register_blueprint(people_bp)
+    from app.alerts.routes import bp as alerts_bp
+    from app.timers.routes import bp as timers_bp
+
+    app.register_blueprint(alerts_bp)
+    app.register_blueprint(timers_bp)
 
     app.register_blueprint(audit_bp, url_prefix="/audit")
 

@@ -21,6 +21,8 @@ NAVIGATION: list[tuple[str, str, Permission | None]] = [
     ("audit.dashboard", "Audit", Permission.AUDIT),
     ("admin.users", "Users", Permission.MANAGE_USERS),
     ("admin.agencies", "Agencies", Permission.MANAGE_USERS),
+    ("timers.response_times", "Response times", Permission.SET_RESPONSE_TIMES),
+    ("alerts.index", "Alerts", None),
 ]
 
 
@@ -66,8 +68,20 @@ def navigation_items() -> list[dict]:
         if permission is not None and not user_can(current_user, permission):
             continue
         href = url_for(endpoint)
+        if endpoint == "alerts.index":
+            label = _alerts_label()
         items.append({"href": href, "text": label, "active": request.path.startswith(href) and href != "/"})
     return items
+
+
+def _alerts_label() -> str:
+    """ "Alerts (3)": the unread count in the header, read once per request."""
+    if "unread_alerts" not in g:
+        from app.alerts.services import unread_count
+
+        g.unread_alerts = unread_count(current_user)
+    count = g.unread_alerts
+    return f"Alerts ({count} unread)" if count else "Alerts"
 
 
 def uk_datetime(value: datetime | None) -> str:
