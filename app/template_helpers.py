@@ -76,11 +76,12 @@ def navigation_items() -> list[dict]:
 
 def _alerts_label() -> str:
     """ "Alerts (3)": the unread count in the header, read once per request."""
-    if "unread_alerts" not in g:
+    # Kept on the request (not g, which a test's app context shares across requests).
+    if "front_door.unread_alerts" not in request.environ:
         from app.alerts.services import unread_count
 
-        g.unread_alerts = unread_count(current_user)
-    count = g.unread_alerts
+        request.environ["front_door.unread_alerts"] = unread_count(current_user)
+    count = request.environ["front_door.unread_alerts"]
     return f"Alerts ({count} unread)" if count else "Alerts"
 
 
