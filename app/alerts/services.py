@@ -23,23 +23,37 @@ EMAILED = frozenset({AlertKind.ESCALATION, AlertKind.DUE_SOON})
 
 def lane_users(referral: Referral, lane: str) -> list[User]:
     """Active users who work ``lane``'s tasks in an agency taking part in the referral."""
-    role = LANE_ROLES.get(lane)
+    return users_by_lane(referral, [lane]).get(lane, [])
+
+
+def users_by_lane(referral: Referral, lanes: Iterable[str]) -> dict[str, list[User]]:
+    """``lane_users`` for several lanes in one query."""
+    roles = {LANE_ROLES[lane]: lane for lane in lanes if lane in LANE_ROLES}
     agency_ids = [agency.id for agency in referral.agencies if agency.id is not None]
-    if role is None or not agency_ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(user_roles, user_roles.c.user_id == User.id)
-            .join(Role, Role.id == user_roles.c.role_id)
-            .where(Role.name == role, User.agency_id.in_(agency_ids), User.active.is_(True))
-            .order_by(User.id)
-        ).unique()
-    )
+    if not roles or not agency_ids:
+        return {}
+    rows = db.session.execute(
+        select(User, Role.name)
+        .join(user_roles, user_roles.c.user_id == User.id)
+        .join(Role, Role.id == user_roles.c.role_id)
+        .where(Role.name.in_(list(roles)), User.agency_id.in_(agency_ids), User.active.is_(True))
+        .order_by(User.id)
+    ).unique()
+    found: dict[str, list[User]] = {}
+    for user, role in rows:
+        found.setdefault(roles[role], []).append(user)
+    return found
 
 
 def alert(
-    users: Iterable[User], referral: Referral, kind: AlertKind, text: str, *, task_id: str | None, key: str
+    users: Iterable[User],
+    referral: Referral,
+    kind: AlertKind,
+    text: str,
+    *,
+    task_id: str | None,
+    key: str,
+    fresh: bool = False,
 ) -> int:
     """Add one alert per user (once per ``key``: noticing the same event again adds nothing).
 
@@ -50,8 +64,13 @@ def alert(
     users = {user.id: user for user in users if user is not None and user.id is not None}
     if not users:
         return 0
-    already = set(
-        db.session.scalars(select(Alert.user_id).where(Alert.dedupe_key == key, Alert.user_id.in_(users)))
+    # ``fresh``: the event has only just happened (a task that has just appeared), so nobody has it yet.
+    already = (
+        set()
+        if fresh
+        else set(
+            db.session.scalars(select(Alert.user_id).where(Alert.dedupe_key == key, Alert.user_id.in_(users)))
+        )
     )
     email = kind in EMAILED and bool(current_app.config.get("MAIL_SERVER"))
     added = 0

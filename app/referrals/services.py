@@ -337,8 +337,7 @@ class StepContext:
 
     def due_times(self, **new: dict) -> dict:
         """The process data's due times with ``new`` ones added (a step sends them all, as data is copied)."""
-        current = self.process_data.get("due_times")
-        return {**(current if isinstance(current, dict) else {}), **new}
+        return {**workflow.engine().due_times(self.instance, self.data["_task_id"]), **new}
 
 
 StepHandler = Callable[[StepContext], dict]

@@ -36,17 +36,19 @@ def tasks_appeared(
 ) -> None:
     """Called by referrals.workflow.save for the tasks that have just appeared (``rows`` by task id)."""
     now = utcnow()
+    people = alerts.users_by_lane(referral, {task.lane for task in tasks})
     for task in tasks:
         if task.bpmn_id in RAISED_BY:
             _raise(referral, task, rows, existing, now)
         else:
             alerts.alert(
-                alerts.lane_users(referral, task.lane),
+                people.get(task.lane, []),
                 referral,
                 AlertKind.NEW_TASK,
                 f"{referral.reference}: new task, {task.title}",
                 task_id=task.id,
                 key=f"new:{referral.id}:{task.id}",
+                fresh=True,
             )
 
 
@@ -112,6 +114,7 @@ def _raise(
         f"{referral.reference}: {late_title} is overdue by {late_by}",
         task_id=task.id,
         key=f"escalation:{referral.id}:{task.id}",
+        fresh=True,
     )
     return escalation
 

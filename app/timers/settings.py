@@ -12,7 +12,8 @@ from datetime import time
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.domain.response_times import NotAResponseTime, ResponseTime, TimeUnit, parse_response_time
 from app.domain.working_days import WorkingCalendar
@@ -72,9 +73,27 @@ class InForce:
     changed: ResponseTimeSetting | None  # None: the default is in force
 
 
+_CACHE = "front_door.response_times"
+
+
+def _rows() -> dict[str, ResponseTimeSetting]:
+    """The changed settings, read once per transaction (a step reads several; usually there are none)."""
+    session = db.session()
+    rows = session.info.get(_CACHE)
+    if rows is None:
+        rows = session.info[_CACHE] = {row.key: row for row in session.scalars(select(ResponseTimeSetting))}
+    return rows
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction, not a savepoint
+        session.info.pop(_CACHE, None)
+
+
 def in_force() -> list[InForce]:
     """Every setting with the value in force, in the order shown."""
-    rows = {row.key: row for row in db.session.scalars(select(ResponseTimeSetting))}
+    rows = _rows()
     return [
         InForce(s, rows[s.key].response_time if s.key in rows else s.default, rows.get(s.key))
         for s in SETTINGS
@@ -82,7 +101,7 @@ def in_force() -> list[InForce]:
 
 
 def response_time(key: str) -> ResponseTime:
-    row = db.session.get(ResponseTimeSetting, key)
+    row = _rows().get(key)
     return row.response_time if row is not None else BY_KEY[key].default
 
 
@@ -126,6 +145,7 @@ def save(actor: User | None, texts: dict[str, str]) -> list[str]:
             now=str(values[key]),
         )
     db.session.flush()
+    db.session().info.pop(_CACHE, None)
     return changed
 
 

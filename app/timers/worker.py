@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import signal
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -42,6 +44,7 @@ from app.transaction import transaction
 from app.workflow.engine import WorkflowError
 
 log = logging.getLogger("front_door.timers")
+T = TypeVar("T")
 
 #: A referral whose timers fail to fire is tried again after this, not on every pass.
 RETRY_AFTER = timedelta(minutes=15)
@@ -174,11 +177,34 @@ def run_pass(now: datetime | None = None) -> PassReport:
     now = now or utcnow()
     report = PassReport()
     skip: set[int] = set()
-    while fire_next(now, skip, report):
+    while _taking_turns(lambda: fire_next(now, skip, report)):
         pass
-    report.due_soon = alert_due_soon(now)
-    report.emails = alert_email.send_waiting()
+    report.due_soon = _taking_turns(lambda: alert_due_soon(now))
+    report.emails = _taking_turns(alert_email.send_waiting)
     return report
+
+
+#: How often a worker on SQLite waits for another that holds the write lock, before giving up.
+MOST_WAITS_FOR_THE_LOCK = 200
+
+
+def _taking_turns(work: Callable[[], T]) -> T:
+    """Run ``work`` (one or more transactions), waiting for the write lock while SQLite reports it taken.
+
+    SQLite's own wait (busy_timeout) can lose the race to a worker that commits
+    and begins again at once; then it says "database is locked". That only
+    means another worker is busy: back off a little and try again.
+    PostgreSQL's errors are not retried here (run_loop waits for a lost server).
+    """
+    waits = 0
+    while True:
+        try:
+            return work()
+        except OperationalError as error:
+            if "database is locked" not in str(error.orig) or waits >= MOST_WAITS_FOR_THE_LOCK:
+                raise
+            waits += 1
+            _time.sleep(random.uniform(0.005, 0.05))  # noqa: S311 - jitter, not security
 
 
 TRANSIENT = (OperationalError, DBAPIError)
