@@ -11,6 +11,7 @@ from app.referrals import completion, services, workflow
 from app.referrals.presenters import OUTCOME_LABELS
 from app.referrals.routes import load_visible_referral
 from app.tasks.forms import TASK_FORMS
+from app.timers.clocks import deadlines_for
 from app.timers.inbox import InboxFilters
 from app.timers.inbox import inbox as inbox_query
 from app.timers.routes import escalation_context
@@ -26,8 +27,21 @@ def inbox():
     now = services.utcnow()
     filters = InboxFilters.from_args(request.args, current_user)
     tasks = db.session.scalars(inbox_query(current_user, filters, now).limit(500)).all()
+    # Plan actions and conferences have no RAG rating or assignee: shown unless filtered by those.
+    deadlines = []
+    if not (filters.rag or filters.unassigned or filters.mine):
+        deadlines = [
+            d
+            for d in deadlines_for(current_user)
+            if (not filters.overdue or d.due_at < now) and (not filters.lane or d.lane == filters.lane)
+        ]
     return render_template(
-        "tasks/inbox.html", tasks=tasks, now=now, filters=filters, lanes=sorted(lanes_for(current_user))
+        "tasks/inbox.html",
+        tasks=tasks,
+        deadlines=deadlines,
+        now=now,
+        filters=filters,
+        lanes=sorted(lanes_for(current_user)),
     )
 
 

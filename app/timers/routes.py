@@ -93,3 +93,15 @@ def due_in_words(due_at, working_time: bool = False) -> str:
 @bp.app_template_global()
 def is_overdue(due_at) -> bool:
     return due_at is not None and due_at < utcnow()
+
+
+@bp.app_template_global()
+def referral_clocks(referral: Referral) -> list:
+    from app.timers.clocks import clocks_for
+
+    return clocks_for(referral)
+
+
+@bp.app_template_global()
+def now_utc():
+    return utcnow()

@@ -30,7 +30,7 @@ def span_in_words(start: datetime, end: datetime, *, working_time: bool, calenda
     seconds = (end - start).total_seconds()
     if seconds < 3600:
         return _plural(max(1, math.ceil(seconds / 60)), "minute")
-    if seconds < 48 * 3600:
+    if seconds < 72 * 3600:  # up to police protection's 72 hours, in hours
         return _plural(math.ceil(seconds / 3600 - 1e-9), "hour")
     return _plural(math.ceil(seconds / 86400 - 1e-9), "day")
 
