@@ -105,3 +105,10 @@ def referral_clocks(referral: Referral) -> list:
 @bp.app_template_global()
 def now_utc():
     return utcnow()
+
+
+@bp.app_template_global()
+def rag_response_hint(rag: str) -> str:
+    """Under each RAG rating on the triage page: the response time in force."""
+    value = settings.response_time(settings.RAG_KEYS[rag])
+    return f"Checks and the decision within {value} of receipt; the decision never later than 1 working day."
