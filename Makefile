@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test test-dates test-browser lint format db demo assets browser clean help
+.PHONY: run timers test test-dates test-browser lint format db demo assets browser clean help
 
 help:
-	@echo "make run    set up everything and serve on http://127.0.0.1:5000 (development)"
+	@echo "make run    set up everything and serve on http://127.0.0.1:5000, with the timer worker (development)"
+	@echo "make timers the timer worker on its own (flask timers run --loop)"
 	@echo "make test   set up everything and run the whole test suite, browser tests included"
 	@echo "make test-dates  the suite (without browser tests) at each instant in TEST_DATES"
 	@echo "make lint   ruff lint and format check"
@@ -49,8 +50,16 @@ db: $(BIN)/.installed instance
 demo: db
 	FRONT_DOOR_ENV=$${FRONT_DOOR_ENV:-development} $(BIN)/flask demo load
 
+# The development server, and beside it the timer worker (a second process, stopped with it),
+# so that overdue work escalates while you click about.
 run: $(BIN)/.installed assets demo
+	@$(BIN)/flask timers run --loop --interval $${TIMER_INTERVAL:-15} & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# The timer worker on its own (production runs it as a separate service: see the README).
+timers: $(BIN)/.installed db
+	$(BIN)/flask timers run --loop
 
 test: $(BIN)/.installed assets browser
 	$(BIN)/pytest

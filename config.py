@@ -8,6 +8,7 @@ it refuses to start without its secrets). Choose one with FRONT_DOOR_ENV.
 from __future__ import annotations
 
 import os
+from datetime import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -36,6 +37,14 @@ def _env_whole_number(name: str, default: int, low: int, high: int, unit: str) -
     if not value.isdigit() or not low <= int(value) <= high:
         raise ConfigError(f"{name} must be a whole number of {unit} from {low} to {high}, not {value!r}")
     return int(value)
+
+
+def _clock_time(name: str, default: str) -> time:
+    value = _env(name, default)
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a time of day like {default}, not {value!r}") from None
 
 
 class Config:
@@ -101,6 +110,24 @@ class Config:
             ) from None
         if not 0 < self.AUDIT_APPROPRIATE_ADULT_HOURS <= 72:
             raise ConfigError("AUDIT_APPROPRIATE_ADULT_HOURS must be more than 0 and at most 72")
+        # The working-day calendar for response times counted in working time (Europe/London).
+        self.WORKING_DAY_OPENS = _clock_time("WORKING_DAY_OPENS", "09:00")
+        self.WORKING_DAY_CLOSES = _clock_time("WORKING_DAY_CLOSES", "17:00")
+        if not self.WORKING_DAY_OPENS < self.WORKING_DAY_CLOSES:
+            raise ConfigError("WORKING_DAY_OPENS must be earlier than WORKING_DAY_CLOSES")
+        # Alert emails, sent by the timer worker; none unless MAIL_SERVER is set.
+        self.MAIL_SERVER = _env("MAIL_SERVER")
+        port = _env("MAIL_PORT", "25")
+        if not port.isdigit():
+            raise ConfigError(f"MAIL_PORT must be a port number, like 25 or 587, not {port!r}")
+        self.MAIL_PORT = int(port)
+        self.MAIL_USE_TLS = _env("MAIL_USE_TLS").lower() in {"1", "true", "yes"}
+        self.MAIL_USE_SSL = _env("MAIL_USE_SSL").lower() in {"1", "true", "yes"}
+        self.MAIL_USERNAME = _env("MAIL_USERNAME")
+        self.MAIL_PASSWORD = _env("MAIL_PASSWORD")
+        self.MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "front-door@localhost")
+        # Where the service is reached, for the links in emails.
+        self.SERVICE_URL = _env("SERVICE_URL", "http://127.0.0.1:5000")
 
     def validate(self) -> None:
         """Raise ConfigError naming the first missing setting."""

@@ -99,6 +99,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp)
     app.register_blueprint(missing_bp)
 
+    from app.alerts.routes import bp as alerts_bp
+    from app.timers.routes import bp as timers_bp
+
+    app.register_blueprint(alerts_bp)
+    app.register_blueprint(timers_bp)
+
     app.register_blueprint(audit_bp, url_prefix="/audit")
     from app.access_log.routes import bp as access_log_bp
 

@@ -253,3 +253,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(agencies_cli)
     app.cli.add_command(demo_cli)
+    from app.timers.cli import timers_cli
+
+    app.cli.add_command(timers_cli)

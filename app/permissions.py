@@ -27,6 +27,7 @@ class Permission(enum.StrEnum):
     RECORD_CASE_AUDIT = "record_case_audit"
     DRAW_AUDIT_SAMPLE = "draw_audit_sample"
     LINK_PEOPLE = "link_people"  # confirm or reject possible matches, undo a merge
+    SET_RESPONSE_TIMES = "set_response_times"  # the partnership's response times (RAG and other clocks)
 
 
 ROLE_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {
@@ -49,7 +50,7 @@ ROLE_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {
     ),
     # Read-only: sees referrals and the audit area, grades cases, changes nothing on a case.
     RoleName.AUDITOR: frozenset({Permission.VIEW_REFERRALS, Permission.AUDIT, Permission.RECORD_CASE_AUDIT}),
-    RoleName.ADMINISTRATOR: frozenset({Permission.MANAGE_USERS}),
+    RoleName.ADMINISTRATOR: frozenset({Permission.MANAGE_USERS, Permission.SET_RESPONSE_TIMES}),
 }
 
 # Roles that see across cases or decide who can: their accounts must sign in with a second factor.

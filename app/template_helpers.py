@@ -22,6 +22,8 @@ NAVIGATION: list[tuple[str, str, Permission | None]] = [
     ("audit.dashboard", "Audit", Permission.AUDIT),
     ("admin.users", "Users", Permission.MANAGE_USERS),
     ("admin.agencies", "Agencies", Permission.MANAGE_USERS),
+    ("timers.response_times", "Response times", Permission.SET_RESPONSE_TIMES),
+    ("alerts.index", "Alerts", None),
 ]
 
 
@@ -74,6 +76,8 @@ def navigation_items() -> list[dict]:
         if permission is not None and not user_can(current_user, permission):
             continue
         href = url_for(endpoint)
+        if endpoint == "alerts.index":
+            label = _alerts_label()
         items.append({"href": href, "text": label, "active": request.path.startswith(href) and href != "/"})
     return items
 
@@ -91,6 +95,17 @@ def session_timeout() -> dict | None:
         "seconds_left": sessions.seconds_left(row),
         "warning_seconds": current_app.config["SESSION_WARNING_SECONDS"],
     }
+
+
+def _alerts_label() -> str:
+    """ "Alerts (3)": the unread count in the header, read once per request."""
+    # Kept on the request (not g, which a test's app context shares across requests).
+    if "front_door.unread_alerts" not in request.environ:
+        from app.alerts.services import unread_count
+
+        request.environ["front_door.unread_alerts"] = unread_count(current_user)
+    count = request.environ["front_door.unread_alerts"]
+    return f"Alerts ({count} unread)" if count else "Alerts"
 
 
 def uk_datetime(value: datetime | None) -> str:

@@ -21,9 +21,11 @@ library once, and after that a lookup is a bisect over about eight numbers.
 """
 
 from bisect import bisect_right
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -161,3 +163,107 @@ def icpc_due(strategy_discussion_at: date | datetime) -> date:
 def assessment_due(referral_received_at: date | datetime) -> date:
     """The date by which the assessment must be completed, counted from the referral."""
     return add_working_days(_as_date(referral_received_at), ASSESSMENT_WORKING_DAYS)
+
+
+# --------------------------------------------------------------------------- working time
+#
+# Local response times (the RAG rating's) may be given in working time: the
+# hours of a working day, on working days. A working day of working time is
+# one day's working hours, so with a 09:00-17:00 calendar "1 working day" is
+# 8 working hours: a contact received on Friday at 15:00 before a bank holiday
+# Monday is due on Tuesday at 15:00, and one received after 17:00 is due by
+# the close of the next working day. The arithmetic is continuous: a minute
+# later in, a minute (at most) later due.
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Working hours on working days, in UK local time.
+
+    ``opens`` and ``closes`` are wall-clock times in Europe/London; working
+    days are those of ``is_working_day`` (Monday to Friday, England and Wales
+    bank holidays skipped).
+    """
+
+    opens: time = time(9, 0)
+    closes: time = time(17, 0)
+
+    def __post_init__(self) -> None:
+        if not self.opens < self.closes:
+            raise ValueError(
+                f"The working day must open before it closes (opens {self.opens:%H:%M}, closes {self.closes:%H:%M})"
+            )
+
+    @property
+    def hours_per_day(self) -> float:
+        return (_seconds(self.closes) - _seconds(self.opens)) / 3600
+
+    def _window(self, day: date) -> tuple[datetime, datetime]:
+        return (
+            datetime.combine(day, self.opens, tzinfo=_LONDON),
+            datetime.combine(day, self.closes, tzinfo=_LONDON),
+        )
+
+    def _windows_from(self, moment: datetime):
+        """The working windows (open, close) that end after ``moment``, in order, forever."""
+        day = moment.astimezone(_LONDON).date()
+        while True:
+            if is_working_day(day):
+                opens, closes = self._window(day)
+                if closes > moment:
+                    yield max(opens, moment), closes
+            day = date.fromordinal(day.toordinal() + 1)
+
+    def add(self, moment: datetime, hours: float) -> datetime:
+        """The instant ``hours`` working hours after ``moment`` (an aware datetime), in UTC.
+
+        Time outside working hours does not count, so a start in the evening
+        counts from the next opening. Zero hours gives ``moment`` itself.
+        """
+        if moment.tzinfo is None:
+            raise ValueError("give an aware datetime")
+        if hours < 0:
+            raise ValueError(f"hours must be 0 or more, not {hours}")
+        remaining = timedelta(hours=hours)
+        if not remaining:
+            return moment.astimezone(UTC)
+        for opens, closes in self._windows_from(moment):
+            # Wall-clock arithmetic within one window: on the days the clocks
+            # change, 09:00 to 17:00 is still 8 working hours.
+            span = closes.replace(tzinfo=None) - opens.astimezone(_LONDON).replace(tzinfo=None)
+            if remaining <= span:
+                local = opens.astimezone(_LONDON).replace(tzinfo=None) + remaining
+                return local.replace(tzinfo=_LONDON).astimezone(UTC)
+            remaining -= span
+        raise AssertionError("unreachable")  # pragma: no cover - the windows never end
+
+    def add_days(self, moment: datetime, days: float) -> datetime:
+        """``days`` working days of working time after ``moment``: ``days`` times the working hours of a day."""
+        return self.add(moment, days * self.hours_per_day)
+
+    def hours_between(self, start: datetime, end: datetime) -> float:
+        """Working hours from ``start`` to ``end``; 0 when ``end`` is not after ``start``.
+
+        Stops counting after a year of days: this is for "overdue by" and "due
+        in", where anything longer is shown in days anyway.
+        """
+        if end <= start:
+            return 0.0
+        total = timedelta()
+        horizon = start + timedelta(days=366)
+        for opens, closes in self._windows_from(start):
+            if opens >= end or opens >= horizon:
+                break
+            total += min(closes, end) - opens
+        return total.total_seconds() / 3600
+
+
+_LONDON = ZoneInfo("Europe/London")
+
+
+def _seconds(moment: time) -> int:
+    return moment.hour * 3600 + moment.minute * 60 + moment.second
+
+
+#: The calendar the app uses unless configured otherwise (WORKING_DAY_OPENS / WORKING_DAY_CLOSES).
+DEFAULT_CALENDAR = WorkingCalendar()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from app.permissions import public
+from app.permissions import Permission, public, user_can
 
 bp = Blueprint("main", __name__)
 
@@ -13,7 +13,13 @@ bp = Blueprint("main", __name__)
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.sign_in"))
-    return render_template("main/index.html")
+    work = None
+    if user_can(current_user, Permission.WORK_TASKS):
+        from app.domain.clock import utcnow
+        from app.timers.inbox import counts
+
+        work = counts(current_user, utcnow())
+    return render_template("main/index.html", work=work)
 
 
 @bp.route("/accessibility")

@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and the app see the same metadata."""
 
+from app.models.alerts import Alert, AlertKind
 from app.models.api import ApiToken
 from app.models.audit import AuditChainLink, AuditEvent, record_audit_event
 from app.models.audit_facts import AuditFacts
@@ -38,6 +39,7 @@ from app.models.referrals import (
     WorkflowSpecVersion,
 )
 from app.models.sign_in import RecoveryCode, SessionEnd, UserSession
+from app.models.timers import Assessment, Escalation, EscalationAction, ResponseTimeSetting
 
 __all__ = [
     "AssessmentFactor",
@@ -49,6 +51,12 @@ __all__ = [
     "RecoveryCode",
     "SessionEnd",
     "UserSession",
+    "Alert",
+    "AlertKind",
+    "Assessment",
+    "Escalation",
+    "EscalationAction",
+    "ResponseTimeSetting",
     "Involvement",
     "MatchStatus",
     "NameKind",

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from app.domain.clock import utcnow
 from app.models import Referral, User
+from app.referrals import workflow
 from app.referrals.services import StepInvalid, _record_step
 from app.workflow.contract import S47_DECISIONS
 
@@ -80,6 +81,8 @@ def record_police_protection_ended(
     if ended_at <= n.pp_started_at:
         raise StepInvalid({"ended_date": "Police protection must end after it started"})
     n.pp_rescinded_at = ended_at
+    # Its 72-hour clock stops: the process no longer waits for the end.
+    workflow.end_wait(referral, "police_protection_in_force")
     _record_step(
         referral,
         actor,

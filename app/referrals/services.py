@@ -52,6 +52,7 @@ from app.people.history import decision_inputs, indicators
 from app.permissions import lanes_for
 from app.referrals import workflow
 from app.referrals.strategy_attendance import REQUIRED_AGENCIES, absences_without_reason
+from app.timers import due
 from app.workflow.contract import DASH_LEVELS
 from app.workflow.engine import InvalidData, TaskNotReady, WorkflowError, WrongLane
 
@@ -272,7 +273,7 @@ def create_referral(actor: User, data: dict) -> Referral:
         referral_source=data["referral_source"],
         local_authority_area=actor.agency.local_authority_area,
         received_at=now,
-        threshold_due_at=workflow.one_working_day_from(now),
+        threshold_due_at=due.statutory_threshold_due(now),
         created_by=actor,
         agencies=_participating_agencies(actor),
         version=1,
@@ -281,12 +282,20 @@ def create_referral(actor: User, data: dict) -> Referral:
         incident_type=incident, submitted_by=actor, **{f: data.get(f) for f in NOTIFICATION_FIELDS}
     )
     referral.children = [Child(**{f: c.get(f) for f in CHILD_FIELDS}) for c in data["children"]]
-    workflow.start(
+    # Police protection still in force when the MASH receives the notification: its 72 hours run.
+    pp_in_force = data.get("pp_started_at") is not None and data.get("pp_rescinded_at") is None
+    instance = workflow.start(
         referral,
         {
             "incident_type": incident.value,
             "police_protection_used": incident is IncidentType.POLICE_PROTECTION
             or data.get("pp_started_at") is not None,
+            "police_protection_in_force": pp_in_force,
+            "due_times": {
+                "police_protection_in_force": due.police_protection(data["pp_started_at"]).as_data()
+            }
+            if pp_in_force
+            else {},
             "dash_level": data.get("dash_level"),
             "referral_source": data["referral_source"],
         },
@@ -295,6 +304,7 @@ def create_referral(actor: User, data: dict) -> Referral:
     title = "Police notification submitted" if data["referral_source"] == "6" else "Contact recorded"
     received = _record_step(referral, actor, "notification_received", title, None, data)
     db.session.flush()
+    workflow.announce_ready_tasks(referral, instance)
     people.record_people(referral, _named(referral, data))
     record_episodes(referral, data.get("missing_episode"))
     # What the intake could see: people linked by NHS number. Confirming possible
@@ -352,6 +362,10 @@ class StepContext:
     def process_data(self) -> dict:
         """The workflow's data before this step; worked out only for handlers that read it."""
         return workflow.engine().data(self.instance)
+
+    def due_times(self, **new: dict) -> dict:
+        """The process data's due times with ``new`` ones added (a step sends them all, as data is copied)."""
+        return {**workflow.engine().due_times(self.instance, self.data["_task_id"]), **new}
 
 
 StepHandler = Callable[[StepContext], dict]
@@ -424,11 +438,20 @@ def _triage(ctx: StepContext) -> dict:
     _regrade_dash(ctx)
     _record_factors(ctx)
     ctx.referral.rag = ctx.data["rag"]
+    received, rag = ctx.referral.received_at, ctx.data["rag"]
+    # The RAG rating sets when the research and the decision are due; the decision's BPMN timer reads it.
+    response = due.rag_response(received, rag).as_data()
     return {
         "rag": ctx.data["rag"],
         "significant_harm_suspected": bool(ctx.data["significant_harm_suspected"]),
         "research_needed": research_needed,
         **decision_inputs(ctx.referral),
+        "due_times": ctx.due_times(
+            police_research=response,
+            health_research=response,
+            social_care_research=response,
+            threshold_decision=due.threshold_decision(received, rag).as_data(),
+        ),
     }
 
 
@@ -464,7 +487,10 @@ def _threshold_decision(ctx: StepContext) -> dict:
         )
     )
     ctx.referral.outcome = ctx.data["outcome"]
-    return {"threshold_outcome": ctx.data["outcome"]}
+    return {
+        "threshold_outcome": ctx.data["outcome"],
+        "due_times": ctx.due_times(strategy_discussion=due.strategy_discussion(utcnow()).as_data()),
+    }
 
 
 @step("resolve_disagreement")
@@ -476,7 +502,10 @@ def _resolve(ctx: StepContext) -> dict:
         decision.resolved_by_id = ctx.actor.id
         decision.resolved_at = utcnow()
     ctx.referral.outcome = ctx.data["outcome"]
-    return {"threshold_outcome": ctx.data["outcome"]}
+    return {
+        "threshold_outcome": ctx.data["outcome"],
+        "due_times": ctx.due_times(strategy_discussion=due.strategy_discussion(utcnow()).as_data()),
+    }
 
 
 @step("record_outcome")
@@ -575,7 +604,8 @@ def _protective_plan(ctx: StepContext) -> dict:
         for a in ctx.data["actions"]
     ]
     ctx.referral.plans.append(plan)
-    return {}
+    confirm = due.plan_confirmation(utcnow()).as_data()
+    return {"due_times": ctx.due_times(police_confirm_plan=confirm, health_confirm_plan=confirm)}
 
 
 @step("police_confirm_plan", "health_confirm_plan")
@@ -683,7 +713,7 @@ def complete_task(
     eng = workflow.engine()
     with db.session.no_autoflush:
         instance = workflow.load(referral)
-        ctx = StepContext(actor, referral, {**data, "_step": ready.step}, instance)
+        ctx = StepContext(actor, referral, {**data, "_step": ready.step, "_task_id": ready.task_id}, instance)
         process_answers = STEP_HANDLERS[ready.step](ctx)
         try:
             eng.complete_task(instance, task_id, lane=ready.lane, data=process_answers)
@@ -764,3 +794,8 @@ def ready_tasks_for(user: User):
         )
         .order_by(ReadyTask.due_at.is_(None), ReadyTask.due_at, ReadyTask.id)
     )
+
+
+# The steps the clocks add (escalations, the police protection review, the assessment outcome)
+# register their handlers in STEP_HANDLERS when imported.
+from app.timers import steps as _timer_steps  # noqa: E402,F401

@@ -8,12 +8,17 @@ from flask_login import current_user
 from app.extensions import db
 from app.models import record_audit_event
 from app.people.presenters import referral_history
-from app.permissions import Permission, requires
+from app.permissions import Permission, lanes_for, requires
 from app.referrals import completion, services, workflow
 from app.referrals.presenters import OUTCOME_LABELS
 from app.referrals.routes import load_visible_referral
 from app.tasks.forms import TASK_FORMS
+from app.timers.clocks import deadlines_for
+from app.timers.inbox import InboxFilters
+from app.timers.inbox import inbox as inbox_query
+from app.timers.routes import escalation_context
 from app.transaction import savepoint
+from app.workflow.contract import RAISED_BY
 
 bp = Blueprint("tasks", __name__)
 
@@ -21,8 +26,25 @@ bp = Blueprint("tasks", __name__)
 @bp.route("/tasks")
 @requires(Permission.WORK_TASKS)
 def inbox():
-    tasks = db.session.scalars(services.ready_tasks_for(current_user).limit(500)).all()
-    return render_template("tasks/inbox.html", tasks=tasks, now=services.utcnow())
+    now = services.utcnow()
+    filters = InboxFilters.from_args(request.args, current_user)
+    tasks = db.session.scalars(inbox_query(current_user, filters, now).limit(500)).all()
+    # Plan actions and conferences have no RAG rating or assignee: shown unless filtered by those.
+    deadlines = []
+    if not (filters.rag or filters.unassigned or filters.mine):
+        deadlines = [
+            d
+            for d in deadlines_for(current_user)
+            if (not filters.overdue or d.due_at < now) and (not filters.lane or d.lane == filters.lane)
+        ]
+    return render_template(
+        "tasks/inbox.html",
+        tasks=tasks,
+        deadlines=deadlines,
+        now=now,
+        filters=filters,
+        lanes=sorted(lanes_for(current_user)),
+    )
 
 
 @bp.route("/referrals/<int:referral_id>/tasks/<task_id>/pick-up", methods=["POST"])
@@ -99,6 +121,8 @@ def _context(referral, ready) -> dict:
         ]
     if ready.step in {"police_confirm_plan", "health_confirm_plan", "close_plan"}:
         context["plan"] = referral.plan
+    if ready.step in RAISED_BY:
+        context |= escalation_context(referral, ready)
     return context
 
 

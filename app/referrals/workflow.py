@@ -8,7 +8,7 @@ state and the records a step writes commit in one transaction.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,10 +17,11 @@ from flask import Flask, current_app
 from sqlalchemy import Delete, Insert, bindparam, delete, insert, select
 from sqlalchemy.orm import load_only
 
-from app.domain.clock import LONDON, utcnow
-from app.domain.working_days import threshold_decision_due
+from app.domain.clock import utcnow
 from app.extensions import db
 from app.models import ReadyTask, Referral, WorkflowSpecVersion
+from app.timers import due as due_times
+from app.timers.due import Due
 from app.workflow.engine import FrontDoorEngine
 from app.workflow.engine import ReadyTask as EngineReadyTask
 
@@ -105,20 +106,23 @@ def save(referral: Referral, workflow: Any) -> list[EngineReadyTask]:
     the caller flushes once, so the referral is updated in one statement.
     """
     eng = engine()
+    now = utcnow()
     referral.workflow_state = eng.dump_state(workflow)
     referral.serializer_version = eng.serializer_version
+    referral.next_timer_at = eng.next_timer_at(workflow)
     ready = eng.ready_tasks(workflow)
     referral.current_step = ", ".join(t.title for t in ready) or None
-    if referral.id is None:  # a new referral: its rows are inserted with it
+    if referral.id is None:  # a new referral: its rows are inserted with it, and announced once flushed
         for task in ready:
-            referral.ready_tasks.append(ReadyTask(**_ready_row(referral, task)))
+            referral.ready_tasks.append(ReadyTask(**_ready_row(referral, task, now)))
         return ready
     existing = {row.task_id: row for row in referral.ready_tasks}
     keep = {task.id for task in ready}
     stale = [row for task_id, row in existing.items() if task_id not in keep]
-    new = [
-        _ready_row(referral, task) | {"referral_id": referral.id} for task in ready if task.id not in existing
-    ]
+    appeared = [task for task in ready if task.id not in existing]
+    new = [_ready_row(referral, task, now) | {"referral_id": referral.id} for task in appeared]
+    if appeared:
+        after_new_tasks(referral, appeared, {row["task_id"]: row for row in new}, existing)
     if not stale and not new:
         return ready
     # One statement each, run now, rather than one per row at the flush. They are
@@ -152,48 +156,46 @@ def _ready_task_statements() -> tuple[Delete, Insert]:
     return delete_stale, insert(table)
 
 
-def _ready_row(referral: Referral, task: EngineReadyTask) -> dict[str, Any]:
+def _ready_row(referral: Referral, task: EngineReadyTask, now: datetime) -> dict[str, Any]:
+    # The due time the process data gives (the one its timer waits for), else worked out now.
+    due = Due.from_data(task.due) or due_times.for_step(referral, task.bpmn_id, now)
     return {
         "task_id": task.id,
         "step": task.bpmn_id,
         "title": task.title,
         "lane": task.lane,
-        "due_at": due_at(referral, task.bpmn_id),
+        "due_at": due.at,
+        "due_basis": due.basis[:200],
+        "working_time": due.working_time,
         "ready_version": referral.version,
     }
 
 
-BEFORE_THRESHOLD = frozenset(
-    {
-        "triage",
-        "police_research",
-        "health_research",
-        "social_care_research",
-        "threshold_decision",
-        "resolve_disagreement",
-    }
-)
-
-
-def due_at(referral: Referral, step: str) -> datetime:
-    """When a task is due.
-
-    Everything up to the threshold decision shares the statutory clock: one
-    working day from receipt. Closing a plan is due at its review date. Other
-    steps follow the common local standard of one working day from when the
-    step became ready (there is no national timescale for them).
-    """
-    if step in BEFORE_THRESHOLD:
-        return referral.threshold_due_at
-    plan = referral.plan if step == "close_plan" else None  # only then: it loads the plans
-    if plan is not None:
-        return datetime.combine(plan.review_date, time(17, 0), tzinfo=LONDON).astimezone(UTC)
-    return one_working_day_from(utcnow())
-
-
 def one_working_day_from(moment: datetime) -> datetime:
     """Working days are counted in UK local time, then stored in UTC."""
-    return threshold_decision_due(moment.astimezone(LONDON)).astimezone(UTC)
+    return due_times.statutory_threshold_due(moment)
+
+
+def after_new_tasks(referral: Referral, tasks: list[EngineReadyTask], rows: dict, existing: dict) -> None:
+    """What follows when tasks appear: escalations recorded for the tasks timers raised, people alerted."""
+    from app.timers import escalations
+
+    escalations.tasks_appeared(referral, tasks, rows, existing)
+
+
+def announce_ready_tasks(referral: Referral, instance: Any) -> None:
+    """For a new referral, once flushed: what ``after_new_tasks`` does for the tasks it starts with."""
+    rows = {row.task_id: row for row in referral.ready_tasks}
+    after_new_tasks(referral, engine().ready_tasks(instance), rows, {})
+
+
+def end_wait(referral: Referral, bpmn_id: str) -> bool:
+    """End a step the process waits on (police protection in force); saves when it was waiting."""
+    instance = load(referral)
+    if not engine().end_wait(instance, bpmn_id):
+        return False
+    save(referral, instance)
+    return True
 
 
 def active_step_ids(referral: Referral) -> list[str]:

@@ -170,6 +170,13 @@ def _template_answers(step: str, arg: object, route: Route, now: datetime) -> di
         return {"outcome": arg, "resolution": "Template."}
     if step == "record_outcome":
         return {"primary_need": "N1", "next_step": "Template.", "closure_reason": None}
+    if step == "assessment_outcome":
+        return {
+            "completed_on": now.astimezone(LONDON).date(),
+            "factors": ["21"],
+            "outcome": "cin_plan",
+            "summary": "Template.",
+        }
     if step == "strategy_discussion":
         return {
             "held_at": now - timedelta(hours=1),
@@ -227,6 +234,9 @@ def _drive_template(route: Route, area: Area, number: int) -> Template:
         immediate_action="Template.",
         dash_level=route.cls.removeprefix("da_") if route.cls.startswith("da_") else None,
         pp_started_at=now - timedelta(hours=1) if route.cls == "pp" else None,
+        # Ended already, so the template's process does not wait for it; each case's own
+        # notification says when (or whether) it ended.
+        pp_rescinded_at=now - timedelta(minutes=30) if route.cls == "pp" else None,
         children=[
             {
                 "full_name": f"Generator Template-{number}-{now:%H%M%S%f}",
@@ -258,6 +268,16 @@ def _drive_template(route: Route, area: Area, number: int) -> Template:
             task.task_id,
             referral.version,
             _template_answers(step, arg, route, now),
+        )
+    # A closed s17 or s47 case has had its assessment too (not one of the audited steps).
+    assessment = next((t for t in referral.ready_tasks if t.step == "assessment_outcome"), None)
+    if route.stop == CLOSED and assessment is not None:
+        services.complete_task(
+            actors[assessment.lane],
+            referral,
+            assessment.task_id,
+            referral.version,
+            _template_answers("assessment_outcome", None, route, now),
         )
     ready_steps = {t.step for t in referral.ready_tasks}
     closed = referral.status is ReferralStatus.CLOSED

@@ -125,6 +125,8 @@ def _ready_tasks(case: Case, ready_at: datetime) -> list[dict]:
                 "due_at": due,
                 "created_at": ready_at,
                 "assigned_to_id": None,
+                "working_time": False,
+                "due_soon_alerted": False,
             }
         )
     return ready

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import keyword
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 PROCESS_ID = "front_door"
@@ -54,6 +55,43 @@ S47_DECISIONS: tuple[str, ...] = ("single_agency_s47", "joint_investigation")
 #: Written by the business rule task, never by a person.
 DECISION_OUTPUTS: tuple[str, ...] = ("recommended_outcome", "recommendation_rule")
 
+#: What a manager does about an escalation.
+ESCALATION_ACTIONS: tuple[str, ...] = ("recorded", "reassigned", "extended")
+
+
+@dataclass(frozen=True)
+class TimerContract:
+    """A non-interrupting boundary timer: what it is attached to, and the task it raises when it fires.
+
+    Its expression must be ``due_times["<attached>"]["at"]``: the due time the
+    web layer writes into the process data (with the quotes, so it is a Python
+    subscript and not a name), or a quoted ISO 8601 literal such as ``"PT72H"``.
+    """
+
+    bpmn_id: str
+    attached_to: str
+    raises: str
+
+
+TIMERS: dict[str, TimerContract] = {
+    t.bpmn_id: t
+    for t in (
+        TimerContract("threshold_decision_overdue", "threshold_decision", "escalate_threshold_decision"),
+        TimerContract("strategy_discussion_overdue", "strategy_discussion", "escalate_strategy_discussion"),
+        TimerContract("police_confirm_plan_overdue", "police_confirm_plan", "escalate_police_confirm_plan"),
+        TimerContract("health_confirm_plan_overdue", "health_confirm_plan", "escalate_health_confirm_plan"),
+        TimerContract("police_protection_72_hours", "police_protection_in_force", "police_protection_review"),
+    )
+}
+#: Raised task -> the timer that raises it.
+RAISED_BY: dict[str, TimerContract] = {t.raises: t for t in TIMERS.values()}
+
+#: Steps that wait for something the web layer records outside the process (manual tasks it ends).
+WAITS: tuple[str, ...] = ("police_protection_in_force",)
+
+#: Due times the process data carries (``due_times``), by the BPMN id of the task they time:
+#: a mapping of task id to ``{"at": ISO 8601 with offset, "basis": text, "working_time": bool}``.
+
 
 @dataclass(frozen=True)
 class Field:
@@ -65,6 +103,8 @@ class Field:
     required: bool = True
     default: Any = None
     nullable: bool = False
+    #: A further check of the value's shape: returns a problem, or None.
+    check: Callable[[Any], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +112,19 @@ class UserTaskContract:
     bpmn_id: str
     lane: str
     fields: tuple[Field, ...] = ()
+
+
+def due_times_problem(value: Any) -> str | None:
+    """``due_times`` maps task ids to {"at": an ISO 8601 instant with its offset, ...}: what timers read."""
+    for key, due in value.items():
+        at = due.get("at") if isinstance(due, dict) else None
+        try:
+            parsed = datetime.fromisoformat(at) if isinstance(at, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            return f"'due_times' entry {key!r} needs 'at': an ISO 8601 date and time with its UTC offset."
+    return None
 
 
 #: The children's history across referrals, as the threshold DMN reads it
@@ -92,12 +145,18 @@ HISTORY_OWNERS: tuple[str, ...] = ("triage",)
 START_FIELDS: tuple[Field, ...] = (
     Field("incident_type", str, required=False, default="other"),
     Field("police_protection_used", bool, required=False, default=False),
+    # Police protection used and not yet ended when the referral arrives: its 72-hour clock runs.
+    Field("police_protection_in_force", bool, required=False, default=False),
+    Field("due_times", dict, required=False, default={}, check=due_times_problem),
     Field("dash_level", str, DASH_LEVELS, required=False, default=None, nullable=True),
     *HISTORY_FIELDS,
     Field("referral_source", str, required=False, default=None, nullable=True),
 )
 
 _OUTCOME = Field("threshold_outcome", str, OUTCOMES)
+# Steps that start a clock a BPMN timer waits for send the due times so far with the new ones added.
+_DUE_TIMES = Field("due_times", dict, check=due_times_problem)
+_ESCALATION = (Field("escalation_action", str, ESCALATION_ACTIONS),)
 
 USER_TASKS: dict[str, UserTaskContract] = {
     c.bpmn_id: c
@@ -112,6 +171,7 @@ USER_TASKS: dict[str, UserTaskContract] = {
                 # skipping the three research tasks. Missing (API callers, pages
                 # opened before the question existed) means research happens.
                 Field("research_needed", bool, required=False, default=True),
+                _DUE_TIMES,
             ),
         ),
         UserTaskContract("police_research", "Police", (Field("police_disagrees", bool),)),
@@ -120,17 +180,24 @@ USER_TASKS: dict[str, UserTaskContract] = {
         UserTaskContract(
             "threshold_decision",
             "Social care",
-            (_OUTCOME, Field("disagreement_raised", bool, required=False, default=False)),
+            (_OUTCOME, Field("disagreement_raised", bool, required=False, default=False), _DUE_TIMES),
         ),
-        UserTaskContract("resolve_disagreement", "Manager", (_OUTCOME,)),
+        UserTaskContract("resolve_disagreement", "Manager", (_OUTCOME, _DUE_TIMES)),
         UserTaskContract("record_outcome", "Social care"),
         UserTaskContract(
             "strategy_discussion", "Social care", (Field("strategy_decision", str, STRATEGY_DECISIONS),)
         ),
-        UserTaskContract("protective_plan", "Social care"),
+        UserTaskContract("protective_plan", "Social care", (_DUE_TIMES,)),
         UserTaskContract("police_confirm_plan", "Police", (Field("police_confirmed", bool),)),
         UserTaskContract("health_confirm_plan", "Health", (Field("health_confirmed", bool),)),
         UserTaskContract("close_plan", "Social care"),
+        UserTaskContract("assessment_outcome", "Social care"),
+        UserTaskContract("police_protection_review", "Police"),
+        *(
+            UserTaskContract(t.raises, "Manager", _ESCALATION)
+            for t in TIMERS.values()
+            if t.raises.startswith("escalate_")
+        ),
     )
 }
 
@@ -200,6 +267,10 @@ def check_fields(
             continue
         if field.kind is int and value < 0:
             problems.append(f"'{field.name}' cannot be negative.")
+            continue
+        problem = field.check(value) if field.check is not None else None
+        if problem is not None:
+            problems.append(problem)
             continue
         clean[field.name] = value
     own = {f.name for f in fields}

@@ -22,6 +22,7 @@ Thread safety
 
 from __future__ import annotations
 
+import ast
 import copy
 import hashlib
 import json
@@ -29,6 +30,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
@@ -39,8 +41,14 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
-from SpiffWorkflow.bpmn.specs.mixins import ExclusiveGatewayMixin, UserTaskMixin
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins import ExclusiveGatewayMixin, ManualTaskMixin, UserTaskMixin
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
@@ -53,7 +61,9 @@ from .contract import (
     PROCESS_ID,
     START_EVENT_ID,
     START_FIELDS,
+    TIMERS,
     USER_TASKS,
+    WAITS,
     check_fields,
 )
 from .scripts import SAFE_BUILTINS, SCRIPT_GLOBALS
@@ -71,6 +81,8 @@ __all__ = [
     "TaskNotReady",
     "WorkflowError",
     "WrongLane",
+    "FiredTimer",
+    "WaitingTimer",
     "build_script_engine",
 ]
 
@@ -147,6 +159,29 @@ class ReadyTask:
     bpmn_id: str  # e.g. "triage"
     title: str  # the task's name in the diagram
     lane: str
+    #: The task's entry in the process data's ``due_times``, if the web layer wrote one.
+    due: Mapping[str, Any] | None = None
+    #: For a task a timer raised: the timer's BPMN id, and the id of the task it is attached to.
+    raised_by: str | None = None
+    late_task_id: str | None = None
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    """A boundary timer waiting for its due time."""
+
+    bpmn_id: str
+    attached_to: str  # BPMN id of the activity it is attached to
+    attached_task_id: str
+    due_at: datetime  # aware, UTC
+
+
+@dataclass(frozen=True)
+class FiredTimer:
+    bpmn_id: str
+    attached_to: str
+    attached_task_id: str
+    due_at: datetime | None
 
 
 # --------------------------------------------------------------------------- scripts
@@ -506,6 +541,96 @@ class FrontDoorEngine:
     def is_completed(self, workflow: BpmnWorkflow) -> bool:
         return workflow.is_completed()
 
+    def due_times(self, workflow: BpmnWorkflow, task_id: str) -> dict[str, Any]:
+        """The ``due_times`` a task carries (its branch's copy), for a step adding new ones.
+
+        Cheaper than ``data()``, and right for parallel branches: a step sends the
+        due times its own branch holds, with its new ones added.
+        """
+        try:
+            task = workflow.get_task_from_id(UUID(str(task_id)))
+        except (ValueError, TaskNotFoundException) as exc:
+            raise TaskNotReady("That task does not exist in this referral.") from exc
+        due_times = task.data.get("due_times")
+        return copy.deepcopy(due_times) if isinstance(due_times, dict) else {}
+
+    # ----------------------------------------------------------------- timers
+
+    def waiting_timers(self, workflow: BpmnWorkflow) -> list[WaitingTimer]:
+        """Boundary timers waiting to fire, earliest first."""
+        waiting = []
+        for task in list(workflow.event_manager.tasks.values()):
+            spec = task.task_spec
+            if task.state != TaskState.WAITING or not isinstance(spec, BoundaryEvent):
+                continue
+            if not isinstance(spec.event_definition, TimerEventDefinition):
+                continue
+            due = _timer_due(task)
+            attached = _attached_task(task)
+            if due is None or attached is None:
+                continue
+            waiting.append(WaitingTimer(spec.bpmn_id, attached.task_spec.bpmn_id, str(attached.id), due))
+        return sorted(waiting, key=lambda timer: timer.due_at)
+
+    def next_timer_at(self, workflow: BpmnWorkflow) -> datetime | None:
+        """When the next timer is due, for the web layer's index of due referrals; None if none waits."""
+        timers = self.waiting_timers(workflow)
+        return timers[0].due_at if timers else None
+
+    def fire_timers(self, workflow: BpmnWorkflow) -> list[FiredTimer]:
+        """Fire every timer whose due time has passed and run the engine on to the next person's task.
+
+        Uses SpiffWorkflow's ``refresh_timers`` and ``do_engine_steps`` (SpiffWorkflow
+        has no scheduler: the web layer's timer worker calls this for referrals whose
+        ``next_timer_at`` has passed). Returns what fired.
+        """
+        before = {timer.bpmn_id + timer.attached_task_id: timer for timer in self.waiting_timers(workflow)}
+        waiting_ids = {
+            t.id
+            for t in workflow.get_tasks(state=TaskState.WAITING)
+            if isinstance(t.task_spec, BoundaryEvent)
+        }
+        self._run_engine(workflow)
+        fired: list[FiredTimer] = []
+        for task in workflow.get_tasks(state=TaskState.COMPLETED):
+            if task.id not in waiting_ids:
+                continue
+            attached = _attached_task(task)
+            key = task.task_spec.bpmn_id + (str(attached.id) if attached else "")
+            timer = before.get(key)
+            fired.append(
+                FiredTimer(
+                    task.task_spec.bpmn_id,
+                    attached.task_spec.bpmn_id if attached else "",
+                    str(attached.id) if attached else "",
+                    timer.due_at if timer else None,
+                )
+            )
+        return fired
+
+    def end_wait(self, workflow: BpmnWorkflow, bpmn_id: str) -> bool:
+        """End a step that waits for something recorded outside the process (contract.WAITS).
+
+        Returns False when that step is not waiting (never started, or already ended).
+        Ending it cancels the timers attached to it.
+        """
+        if bpmn_id not in WAITS:
+            raise TaskNotReady(f"'{bpmn_id}' is not a step the web layer ends.")
+        ready = [
+            t
+            for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+            if t.task_spec.bpmn_id == bpmn_id and isinstance(t.task_spec, ManualTaskMixin)
+        ]
+        if not ready:
+            return False
+        for task in ready:
+            try:
+                task.run()
+            except SpiffWorkflowException as exc:
+                raise StepFailed(f"'{bpmn_id}' could not be ended: {_describe(exc)}") from exc
+        self._run_engine(workflow)
+        return True
+
     def active_step_ids(self, workflow: BpmnWorkflow) -> list[str]:
         """BPMN ids of the steps the referral is waiting on, for highlighting the diagram.
 
@@ -520,6 +645,9 @@ class FrontDoorEngine:
             if bpmn_id is None or bpmn_id in ids:
                 continue
             if task.state == TaskState.WAITING and not isinstance(spec, CatchingEvent):
+                continue
+            # A timer waiting on a task is not where the work is: the task it is attached to is.
+            if task.state == TaskState.WAITING and isinstance(spec, BoundaryEvent):
                 continue
             ids.append(bpmn_id)
         return ids
@@ -549,10 +677,23 @@ class FrontDoorEngine:
     # ----------------------------------------------------------------- internals
 
     def _run_engine(self, workflow: BpmnWorkflow) -> None:
+        """Run the engine until only people's tasks and timers not yet due are left.
+
+        ``do_engine_steps`` refreshes timers last, so a timer whose time has passed
+        is left READY but not run; run again until nothing is left to run, so the
+        task it raises exists as soon as the timer has fired, in the same save.
+        """
         try:
-            workflow.do_engine_steps()
+            for _ in range(_MOST_ENGINE_ROUNDS):
+                workflow.do_engine_steps()
+                if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
+                    return
         except SpiffWorkflowException as exc:
             raise StepFailed(f"The process could not continue: {_describe(exc)}") from exc
+        raise StepFailed("The process could not continue: it kept finding more to run.")
+
+
+_MOST_ENGINE_ROUNDS = 20
 
 
 _RESERVED = frozenset(SCRIPT_GLOBALS) | {"__builtins__"}
@@ -560,9 +701,49 @@ _RESERVED = frozenset(SCRIPT_GLOBALS) | {"__builtins__"}
 
 def _ready_task(task: Any) -> ReadyTask:
     spec = task.task_spec
+    due_times = task.data.get("due_times")
+    due = due_times.get(spec.bpmn_id) if isinstance(due_times, dict) else None
+    raised_by = late_task_id = None
+    parent = task.parent
+    if parent is not None and isinstance(parent.task_spec, BoundaryEvent):
+        raised_by = parent.task_spec.bpmn_id
+        attached = _attached_task(parent)
+        late_task_id = str(attached.id) if attached is not None else None
     return ReadyTask(
-        id=str(task.id), bpmn_id=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id, lane=spec.lane
+        id=str(task.id),
+        bpmn_id=spec.bpmn_id,
+        title=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane,
+        due=copy.deepcopy(due) if isinstance(due, dict) else None,
+        raised_by=raised_by,
+        late_task_id=late_task_id,
     )
+
+
+def _attached_task(boundary_task: Any) -> Any | None:
+    """The activity a boundary event's task is attached to: the split's child that is not an event."""
+    split = boundary_task.parent
+    if split is None:
+        return None
+    return next((c for c in split.children if not isinstance(c.task_spec, BoundaryEvent)), None)
+
+
+def _timer_due(task: Any) -> datetime | None:
+    """A waiting timer's due time, as SpiffWorkflow worked it out (aware, UTC)."""
+    definition = task.task_spec.event_definition
+    if isinstance(definition, CycleTimerEventDefinition):
+        return None
+    value = task._get_internal_data("event_value")
+    if value is None:
+        return None
+    try:
+        if isinstance(definition, TimeDateEventDefinition):
+            due = TimerEventDefinition.parse_time_or_duration(value)
+        else:
+            due = TimerEventDefinition.get_datetime(value)
+    except Exception:  # noqa: BLE001 - a value Spiff itself would refuse: no due time to report
+        return None
+    return due.astimezone(UTC) if isinstance(due, datetime) else None
 
 
 def _describe(exc: BaseException) -> str:
@@ -626,4 +807,49 @@ def _contract_problems(spec: Any) -> list[str]:
             and task_spec.default_task_spec is None
         ):
             problems.append(f"Exclusive gateway '{bpmn_id}' has no default flow.")
+        if isinstance(task_spec, BoundaryEvent) and bpmn_id not in TIMERS:
+            problems.append(f"Boundary event '{bpmn_id}' is not known to the web layer.")
+    for bpmn_id in WAITS:
+        if not isinstance(by_bpmn_id.get(bpmn_id), ManualTaskMixin):
+            problems.append(f"Manual task '{bpmn_id}' is missing.")
+    for bpmn_id, contract in TIMERS.items():
+        problems.extend(_timer_problems(spec, by_bpmn_id, bpmn_id, contract))
     return problems
+
+
+def _timer_problems(spec: Any, by_bpmn_id: dict, bpmn_id: str, contract: Any) -> list[str]:
+    timer = by_bpmn_id.get(bpmn_id)
+    if not isinstance(timer, BoundaryEvent) or not isinstance(timer.event_definition, TimerEventDefinition):
+        return [f"Boundary timer '{bpmn_id}' is missing."]
+    problems = []
+    if timer.cancel_activity:
+        problems.append(f"Timer '{bpmn_id}' must be non-interrupting: the late work stays open.")
+    split = spec.task_specs.get(f"{contract.attached_to}.BoundaryEventSplit")
+    if split is None or timer not in split.outputs:
+        problems.append(f"Timer '{bpmn_id}' must be attached to '{contract.attached_to}'.")
+    if [getattr(o, "bpmn_id", None) for o in timer.outputs if getattr(o, "bpmn_id", None)] != [
+        contract.raises
+    ]:
+        problems.append(f"Timer '{bpmn_id}' must lead straight to '{contract.raises}'.")
+    expression = timer.event_definition.expression or ""
+    expected = f'due_times["{contract.attached_to}"]["at"]'
+    if expression.strip() != expected and not _is_quoted_iso(expression):
+        problems.append(
+            f"Timer '{bpmn_id}' has the expression {expression!r}: use {expected} (the due time the app "
+            'writes) or a quoted ISO 8601 value such as "PT24H" (with the quotes).'
+        )
+    return problems
+
+
+def _is_quoted_iso(expression: str) -> bool:
+    try:
+        node = ast.parse(expression.strip(), mode="eval").body
+    except SyntaxError:
+        return False
+    if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+        return False
+    try:
+        TimerEventDefinition.parse_time_or_duration(node.value)
+    except Exception:  # noqa: BLE001 - Spiff raises bare Exception for a bad duration
+        return False
+    return True

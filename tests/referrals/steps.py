@@ -148,3 +148,27 @@ def record_outcome() -> dict:
 
 def close_plan() -> dict:
     return {"closure_summary": "Actions complete; case stepped down.", "closure_reason": "RC8"}
+
+
+def assessment_outcome(**overrides) -> dict:
+    return {
+        "completed_on": utcnow().date(),
+        "factors": ["3A"],
+        "outcome": "cin_plan",
+        "summary": "Needs met with a child in need plan.",
+        **overrides,
+    }
+
+
+def escalation(action: str = "recorded", **overrides) -> dict:
+    return {
+        "action": action,
+        "note": "Spoke to the team: done today.",
+        "reassign_to": None,
+        "extend_to": None,
+        **overrides,
+    }
+
+
+def police_protection_review(ended_at, **overrides) -> dict:
+    return {"ended_at": ended_at, "long_term_plan": "Returned home with a safety plan.", **overrides}

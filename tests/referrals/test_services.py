@@ -52,8 +52,19 @@ def test_outcomes_without_s47_close_after_recording_the_outcome(start_journey, o
         journey.do("resolve_disagreement", {"outcome": outcome, "resolution": "Agreed after discussion."})
     assert set(journey.ready()) == {"record_outcome"}
     journey.do("record_outcome", steps.record_outcome())
+    if outcome == "s17":  # handed over for assessment: the assessment outcome closes the referral
+        assert set(journey.ready()) == {"assessment_outcome"}
+        assert referral.status is ReferralStatus.OPEN
+        journey.do("assessment_outcome", steps.assessment_outcome())
+        assert referral_assessment(referral).kind == "s17"
     assert referral.status is ReferralStatus.CLOSED and referral.closed_at is not None
     assert referral.ready_tasks == []
+
+
+def referral_assessment(referral):
+    from app.models import Assessment
+
+    return db.session.scalar(select(Assessment).where(Assessment.referral_id == referral.id))
 
 
 def test_triage_can_decide_no_checks_are_needed(start_journey):
@@ -128,6 +139,9 @@ def test_full_s47_path_to_a_plan_in_force_and_closed(start_journey):
     sd = referral.strategy_discussion
     assert sd.icpc_target_date is not None and sd.icpc_target_date > sd.held_at.date()
     assert len(sd.attendees) == 3
+    assert set(journey.ready()) == {"protective_plan", "assessment_outcome"}
+    journey.do("assessment_outcome", steps.assessment_outcome())
+    assert referral_assessment(referral).kind == "s47"
     journey.do("protective_plan", steps.plan())
     assert referral.plan.status is PlanStatus.DRAFT
     assert set(journey.ready()) == {"police_confirm_plan", "health_confirm_plan"}
@@ -153,7 +167,7 @@ def test_a_declined_plan_goes_back_for_revision(start_journey):
     journey.do("protective_plan", steps.plan())
     journey.do("police_confirm_plan", steps.confirm(False))
     journey.do("health_confirm_plan", steps.confirm())
-    assert set(journey.ready()) == {"protective_plan"}
+    assert set(journey.ready()) == {"protective_plan", "assessment_outcome"}
     assert journey.referral.plan.police_confirmed is False
     journey.do("protective_plan", steps.plan(summary="Revised plan"))
     assert [p.status for p in journey.referral.plans] == [PlanStatus.CLOSED, PlanStatus.DRAFT]

@@ -23,7 +23,7 @@ from app.tasks.forms import (
     StrategyDiscussionForm,
     strategy,
 )
-from app.workflow.contract import OUTCOMES, RAG_RATINGS, STRATEGY_DECISIONS, USER_TASKS
+from app.workflow.contract import OUTCOMES, RAG_RATINGS, RAISED_BY, STRATEGY_DECISIONS, USER_TASKS
 
 OUT_OF_DATE = "This page is out of date. Reload it and try again"
 CONTRACT_DOC = Path(__file__).resolve().parents[2] / "docs" / "contract-forms.md"
@@ -276,7 +276,52 @@ VALID: dict[str, tuple[list, dict]] = {
         [("version", "9"), ("closure_summary", "All actions done; risk reduced."), ("closure_reason", "RC8")],
         {"closure_summary": "All actions done; risk reduced.", "closure_reason": "RC8"},
     ),
+    "assessment_outcome": (
+        [
+            ("version", "10"),
+            *date_parts("completed_on", date(2025, 8, 1)),
+            ("factors", "3A"),
+            ("factors", "21"),
+            ("outcome", "cin_plan"),
+            ("summary", " Needs met with a plan. "),
+        ],
+        {
+            "completed_on": date(2025, 8, 1),
+            "factors": ["3A", "21"],
+            "outcome": "cin_plan",
+            "summary": "Needs met with a plan.",
+        },
+    ),
+    "police_protection_review": (
+        [
+            ("version", "3"),
+            *date_parts("ended_date", date(2025, 7, 1)),
+            ("ended_time", "14:30"),
+            ("long_term_plan", "Returned home with a safety plan."),
+        ],
+        {
+            "ended_at": datetime(2025, 7, 1, 13, 30, tzinfo=UTC),
+            "long_term_plan": "Returned home with a safety plan.",
+        },
+    ),
 }
+ESCALATION_VALID = (
+    [
+        ("version", "4"),
+        ("action", "extended"),
+        ("note", "Waiting for the GP's records."),
+        ("reassign_to", ""),
+        *date_parts("extend_date", date(2025, 7, 1)),
+        ("extend_time", "16:00"),
+    ],
+    {
+        "action": "extended",
+        "note": "Waiting for the GP's records.",
+        "reassign_to": None,
+        "extend_to": datetime(2025, 7, 1, 15, 0, tzinfo=UTC),
+    },
+)
+VALID |= {step: ESCALATION_VALID for step in RAISED_BY if step.startswith("escalate_")}
 
 
 def test_registry_covers_every_user_task_with_base_forms():
@@ -892,6 +937,16 @@ KEY_TEXT = {
     ],
     "health_confirm_plan": ["Does your agency agree to this plan?", "Daily safe-and-well visit"],
     "close_plan": ["Closure summary", "Reason for closure"],
+    "assessment_outcome": ["Factors identified at the end of assessment", "Domestic violence"],
+    "police_protection_review": [
+        "Police protection lasts at most 72 hours",
+        "The long-term plan for the child",
+    ],
+}
+KEY_TEXT |= {
+    step: ["What have you done?", "Extend the due time", "New due date"]
+    for step in RAISED_BY
+    if step.startswith("escalate_")
 }
 
 
@@ -921,7 +976,7 @@ def test_each_task_page_renders_its_header_and_form(app, step):
     assert "Amy Example" in html and "Ben Example" in html
     assert '<input id="version" name="version" type="hidden" value="12">' in html
     assert '<form method="post" novalidate>' in html
-    button = "Send response" if step.endswith("confirm_plan") else "Save and continue"
+    button = "Send response" if TASK_FORMS[step] is ConfirmPlanForm else "Save and continue"
     assert button in html
     for text in KEY_TEXT[step]:
         assert text in html, text

@@ -8,14 +8,15 @@ so persistence is exercised on every path.
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from SpiffWorkflow.util.task import TaskState
 
-from app.workflow.contract import LANES, OUTCOMES, USER_TASKS
+from app.domain.clock import utcnow
+from app.workflow.contract import LANES, OUTCOMES, TIMERS, USER_TASKS
 from app.workflow.engine import (
     SERIALIZER_VERSION,
     FrontDoorEngine,
@@ -42,11 +43,10 @@ def engine() -> FrontDoorEngine:
     return FrontDoorEngine(WORKFLOWS)
 
 
-@pytest.fixture
-def workflows_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "workflows"
-    shutil.copytree(WORKFLOWS, target)
-    return target
+def far_due_times() -> dict:
+    """Due times for every timer, a year away: these paths are not about lateness."""
+    far = (utcnow() + timedelta(days=365)).isoformat()
+    return {timer.attached_to: {"at": far} for timer in TIMERS.values()}
 
 
 class Referral:
@@ -64,6 +64,8 @@ class Referral:
         return {t.bpmn_id: t.lane for t in self.engine.ready_tasks(self.wf)}
 
     def do(self, bpmn_id: str, **data) -> None:
+        if any(f.name == "due_times" for f in USER_TASKS[bpmn_id].fields):
+            data.setdefault("due_times", far_due_times())
         matches = [t for t in self.engine.ready_tasks(self.wf) if t.bpmn_id == bpmn_id]
         assert matches, f"{bpmn_id} is not ready; ready: {self.ready()}"
         (task,) = matches
@@ -298,10 +300,14 @@ def test_agreed_outcome_below_s47_closes(engine, start, rag, outcome):
     referral.do("threshold_decision", threshold_outcome=outcome)
     assert referral.ready() == {"record_outcome": "Social care"}
     referral.do("record_outcome")
+    if outcome == "s17":  # handed over for a child in need assessment: its outcome ends the referral
+        assert referral.ready() == {"assessment_outcome": "Social care"}
+        referral.do("assessment_outcome")
     assert engine.is_completed(referral.wf)
     assert engine.ready_tasks(referral.wf) == []
     assert engine.active_step_ids(referral.wf) == []
-    assert "closed_without_s47" in referral.completed_ids()
+    end = "assessment_completed" if outcome == "s17" else "closed_without_s47"
+    assert end in referral.completed_ids()
     assert "resolve_disagreement" not in referral.seen
     assert "strategy_discussion" not in referral.seen
     assert referral.data["threshold_outcome"] == outcome
@@ -318,6 +324,7 @@ def test_decision_differs_from_recommendation_goes_to_manager(engine):
     assert referral.ready() == {"record_outcome": "Social care"}
     assert referral.data["threshold_outcome"] == "s17"  # the manager's answer wins
     referral.do("record_outcome")
+    referral.do("assessment_outcome")
     assert engine.is_completed(referral.wf)
 
 
@@ -367,16 +374,22 @@ def test_s47_protective_plan_confirmed_and_closed(engine, decision):
     referral.to_decision(rag="red")
     referral.do("threshold_decision", threshold_outcome="s47")
     referral.do("strategy_discussion", strategy_decision=decision)
-    assert referral.ready() == {"protective_plan": "Social care"}
+    # The s47 enquiry's assessment clock runs beside the plan.
+    assert referral.ready() == {"protective_plan": "Social care", "assessment_outcome": "Social care"}
     referral.do("protective_plan")
-    assert referral.ready() == {"police_confirm_plan": "Police", "health_confirm_plan": "Health"}
+    assert referral.ready() == {
+        "police_confirm_plan": "Police",
+        "health_confirm_plan": "Health",
+        "assessment_outcome": "Social care",
+    }
     referral.do("police_confirm_plan", police_confirmed=True)
-    assert referral.ready() == {"health_confirm_plan": "Health"}
     referral.do("health_confirm_plan", health_confirmed=True)
-    assert referral.ready() == {"close_plan": "Social care"}
+    assert referral.ready() == {"close_plan": "Social care", "assessment_outcome": "Social care"}
     referral.do("close_plan")
+    assert not engine.is_completed(referral.wf)
+    referral.do("assessment_outcome")
     assert engine.is_completed(referral.wf)
-    assert "plan_closed" in referral.completed_ids()
+    assert {"plan_closed", "assessment_completed"} <= referral.completed_ids()
     assert "closed_without_s47" not in referral.completed_ids()
     assert referral.data["strategy_decision"] == decision
 
@@ -388,6 +401,7 @@ def test_declined_plan_goes_back_for_revision(engine, police, health):
     referral.do("threshold_decision", threshold_outcome="s47")
     referral.do("strategy_discussion", strategy_decision="joint_investigation")
     referral.do("protective_plan")
+    referral.do("assessment_outcome")
     referral.do("police_confirm_plan", police_confirmed=police)
     referral.do("health_confirm_plan", health_confirmed=health)
     assert referral.ready() == {"protective_plan": "Social care"}
@@ -489,7 +503,12 @@ def test_research_needed_or_not_given_runs_the_research(engine, answer):
 def test_research_needed_must_be_a_bool(engine, bad):
     referral = Referral(engine, round_trip=False)
     (triage,) = engine.ready_tasks(referral.wf)
-    data = {"rag": "green", "significant_harm_suspected": False, "research_needed": bad}
+    data = {
+        "rag": "green",
+        "significant_harm_suspected": False,
+        "research_needed": bad,
+        "due_times": far_due_times(),
+    }
     if bad is None:  # None counts as not given: the default (research) applies
         engine.complete_task(referral.wf, triage.id, data=data)
         assert set(referral.ready()) == set(RESEARCH_KEYS)
@@ -535,7 +554,7 @@ def test_complete_task_refusals_leave_workflow_unchanged(engine):
         wf,
         triage.id,
         lane="Social care",
-        data={"rag": "red", "significant_harm_suspected": True, "note": "seen"},
+        data={"rag": "red", "significant_harm_suspected": True, "note": "seen", "due_times": far_due_times()},
     )
     after = engine.dump_state(wf)
     with pytest.raises(TaskNotReady, match="not waiting"):
@@ -585,7 +604,9 @@ def test_round_trip_mid_process_and_state_excludes_spec(engine):
         engine.complete_task(restored, task.id, data={RESEARCH_KEYS[task.bpmn_id]: False})
     # police_disagrees from before the save reaches the gateway after the join.
     (decision,) = engine.ready_tasks(restored)
-    engine.complete_task(restored, decision.id, data={"threshold_outcome": "s17"})
+    engine.complete_task(
+        restored, decision.id, data={"threshold_outcome": "s17", "due_times": far_due_times()}
+    )
     assert {t.bpmn_id for t in engine.ready_tasks(restored)} == {"resolve_disagreement"}
 
 
@@ -671,7 +692,10 @@ def test_running_referrals_leave_the_shared_spec_unchanged():
     skipped.do("threshold_decision", threshold_outcome="s17")
     skipped.do("resolve_disagreement", threshold_outcome="nfa")
     skipped.do("record_outcome")
-    plan = Referral(engine, {"police_protection_used": True})
+    plan = Referral(
+        engine,
+        {"police_protection_used": True, "police_protection_in_force": True, "due_times": far_due_times()},
+    )
     plan.to_decision(rag="red", police=True)
     plan.do("threshold_decision", threshold_outcome="immediate_protection")
     plan.do("resolve_disagreement", threshold_outcome="s47")
@@ -681,6 +705,8 @@ def test_running_referrals_leave_the_shared_spec_unchanged():
         plan.do("police_confirm_plan", police_confirmed=police)
         plan.do("health_confirm_plan", health_confirmed=True)
     plan.do("close_plan")
+    plan.do("assessment_outcome")
+    assert engine.end_wait(plan.wf, "police_protection_in_force")
     assert engine.is_completed(skipped.wf) and engine.is_completed(plan.wf)
     assert skipped.wf.spec is spec and plan.wf.spec is spec
     assert as_stored() == {"spec": stored["spec"], "subprocess_specs": stored["subprocess_specs"]}
@@ -759,7 +785,9 @@ def test_a_condition_calling_open_fails_the_step(engine, workflows_copy):
     referral.to_decision(rag="amber")
     (decision,) = tampered.ready_tasks(referral.wf)
     with pytest.raises(StepFailed, match="open"):
-        tampered.complete_task(referral.wf, decision.id, data={"threshold_outcome": "s17"})
+        tampered.complete_task(
+            referral.wf, decision.id, data={"threshold_outcome": "s17", "due_times": far_due_times()}
+        )
 
 
 def test_every_outcome_value_routes_somewhere(engine):

@@ -32,6 +32,15 @@ TASK_FORMS: dict[str, type[TaskForm]] = {
     "health_confirm_plan": ConfirmPlanForm,
     "close_plan": ClosePlanForm,
 }
+# The tasks the clocks add: their forms live with the timers (app/timers/forms.py).
+from app.timers.forms import AssessmentOutcomeForm, EscalationForm, PoliceProtectionReviewForm  # noqa: E402
+from app.workflow.contract import RAISED_BY  # noqa: E402
+
+TASK_FORMS |= {step: EscalationForm for step in RAISED_BY if step.startswith("escalate_")}
+TASK_FORMS |= {
+    "police_protection_review": PoliceProtectionReviewForm,
+    "assessment_outcome": AssessmentOutcomeForm,
+}
 
 __all__ = [
     "DECISION_LABELS",

@@ -43,8 +43,8 @@ class TriageForm(TaskForm):
         RAG_LABELS.items(),
         "Select a RAG rating",
         description=(
-            "The rating sets how quickly the contact must be looked at. Use your local RAG timescales, "
-            "for example red within 4 working hours, amber within 24 and green within 72."
+            "The rating sets how quickly the contact must be looked at: the checks and the threshold "
+            "decision are due within the partnership's local RAG timescales, shown under each rating."
         ),
         widget=Radios(legend_size="m"),
     )

@@ -1,0 +1,70 @@
+"""Acceptance: the other clocks, with their due times on the referral page and in the inbox."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from app.referrals import services
+from app.timers.clocks import clocks_for
+from tests.conftest import sign_in
+from tests.referrals import steps
+
+RESEARCH = ("police_research", "health_research", "social_care_research")
+
+
+def to_plan(start_journey):
+    journey = start_journey()
+    journey.do("triage", steps.triage("red", harm=True))
+    for step in RESEARCH:
+        journey.do(step, steps.research())
+    journey.do("threshold_decision", steps.threshold("s47"))
+    return journey
+
+
+def test_strategy_discussion_is_due_a_working_day_after_the_s47_decision(friday, start_journey):
+    journey = to_plan(start_journey)
+    task = next(t for t in journey.referral.ready_tasks if t.step == "strategy_discussion")
+    assert task.due_basis == "1 working day from the decision to start s47"
+    assert task.due_at.date() == date(2026, 9, 1)  # Tuesday: Monday is a bank holiday
+    assert journey.referral.next_timer_at == task.due_at
+
+
+def test_an_s47_case_shows_every_clock_and_the_inbox_its_other_deadlines(friday, start_journey, client, mash):
+    journey = to_plan(start_journey)
+    journey.do("strategy_discussion", steps.strategy())
+    assessment = next(t for t in journey.referral.ready_tasks if t.step == "assessment_outcome")
+    assert assessment.due_basis == "45 working days from the referral"
+    assert assessment.due_at.date() == date(2026, 11, 2)
+    journey.do("protective_plan", steps.plan())
+    confirm = next(t for t in journey.referral.ready_tasks if t.step == "police_confirm_plan")
+    assert confirm.due_basis == "1 working day from when the plan was agreed"
+    journey.do("police_confirm_plan", steps.confirm())
+    journey.do("health_confirm_plan", steps.confirm())
+    names = [clock.name for clock in clocks_for(journey.referral)]
+    assert {
+        "Threshold decision (statutory)",
+        "Initial child protection conference",
+        "Assessment",
+        "Plan review",
+    } <= set(names)
+    assert any(name.startswith("Plan action: Interview the stepfather") for name in names)
+    sign_in(client, mash["police"].email)
+    page = client.get(f"/referrals/{journey.referral.id}").get_data(as_text=True)
+    assert 'id="clocks"' in page and "Initial child protection conference" in page and "Met" in page
+    inbox = client.get("/tasks").get_data(as_text=True)
+    assert "Other deadlines" in inbox and "Interview the stepfather" in inbox
+    assert "Visit the children at home" not in inbox  # social care's action, not police's
+    friday.advance(days=9)
+    sign_in(client, mash["police"].email)  # nine days on, the idle session has ended
+    assert "Interview the stepfather" in client.get("/tasks?overdue=1").get_data(as_text=True)
+
+
+def test_police_protection_shows_its_72_hours_on_the_referral_page(friday, start_journey, client, mash):
+    journey = start_journey(
+        incident_type="police_protection", pp_started_at=services.utcnow() - timedelta(hours=2)
+    )
+    (clock,) = [c for c in clocks_for(journey.referral) if c.name.startswith("Police protection")]
+    assert clock.due_at == journey.referral.notification.pp_started_at + timedelta(hours=72)
+    sign_in(client, mash["police"].email)
+    page = client.get(f"/referrals/{journey.referral.id}").get_data(as_text=True)
+    assert "Police protection (72 hours)" in page and "due in 70 hours" in page

@@ -1,0 +1,97 @@
+"""Acceptance 3: several `flask timers run` processes raise exactly one escalation per due referral.
+
+Real processes on the real database: 4 on PostgreSQL (FOR UPDATE SKIP LOCKED),
+2 on SQLite (BEGIN IMMEDIATE). 200 referrals keep the suite quick;
+scripts/bench_timers.py runs the same with 1,000 and more.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Alert, AlertKind, Escalation, ReadyTask, Referral
+from app.referrals import services
+from tests.referrals import steps
+from tests.timers.clones import clone
+from tests.timers.conftest import FRIDAY_3PM
+
+pytestmark = pytest.mark.committing
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERRALS = 200
+RESEARCH = ("police_research", "health_research", "social_care_research")
+
+
+def due_referrals(mash, count: int) -> list[int]:
+    """``count`` referrals whose threshold decision is due at 19:00 on the Friday (rated red)."""
+    referral = services.create_referral(mash["police"], steps.notification())
+    db.session.commit()
+    users = {"Police": mash["police"], "Social care": mash["social_care"], "Health": mash["health"]}
+    for step, data in [("triage", steps.triage("red")), *((s, steps.research()) for s in RESEARCH)]:
+        task = next(t for t in referral.ready_tasks if t.step == step)
+        services.complete_task(users[task.lane], referral, task.task_id, referral.version, data)
+        db.session.commit()
+    ids = [referral.id, *clone(referral, count - 1)]
+    db.session.commit()
+    return ids
+
+
+def run_workers(database_url: str, processes: int, instant) -> list[subprocess.CompletedProcess]:
+    env = {**os.environ, "FRONT_DOOR_ENV": "test", "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    env.pop("FLASK_APP", None)
+    started = [
+        subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
+            [sys.executable, str(ROOT / "tests" / "timers" / "run_worker.py"), instant.isoformat()],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+    results = []
+    for process in started:
+        out, err = process.communicate(timeout=300)
+        results.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
+    return results
+
+
+def test_several_worker_processes_raise_exactly_one_escalation_each(
+    app, committed_db, database_url, clock, mash
+):
+    clock.set(FRIDAY_3PM)
+    ids = due_referrals(mash, REFERRALS)
+    clock.stop()
+    assert db.session.scalar(select(func.count()).where(Referral.next_timer_at.is_not(None))) == REFERRALS
+    db.session.remove()
+    processes = 4 if db.engine.dialect.name == "postgresql" else 2
+    results = run_workers(database_url, processes, FRIDAY_3PM + timedelta(hours=6))
+    for result in results:
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "Traceback" not in result.stderr, result.stderr[-3000:]
+
+    escalations = db.session.execute(select(Escalation.referral_id, Escalation.task_id)).all()
+    assert len(escalations) == REFERRALS
+    assert {referral_id for referral_id, _ in escalations} == set(ids)
+    raised = db.session.scalar(
+        select(func.count()).select_from(ReadyTask).where(ReadyTask.step == "escalate_threshold_decision")
+    )
+    assert raised == REFERRALS
+    assert db.session.scalar(select(func.count()).where(Referral.next_timer_at.is_not(None))) == 0
+    # The manager was alerted once about each.
+    assert db.session.scalar(select(func.count()).where(Alert.kind == AlertKind.ESCALATION)) == REFERRALS
+    # Each referral was fired by one process; between them they fired them all.
+    fired = [int(r.stdout.split("Timers: ", 1)[1].split(" referrals", 1)[0]) for r in results]
+    assert sum(fired) == REFERRALS, fired
+    # The log names referrals by id and reference only.
+    log = "".join(r.stderr for r in results)
+    assert "Alex Fictional" not in log and "FD-CL-" in log
