@@ -86,7 +86,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api.routes import bp as api_bp
     from app.notifications.routes import bp as intake_bp
     from app.referrals.routes import bp as referrals_bp
-    from app.referrals.task_routes import bp as tasks_bp
+    from app.tasks.routes import bp as tasks_bp
 
     app.register_blueprint(referrals_bp)
     app.register_blueprint(tasks_bp)

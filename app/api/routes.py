@@ -21,8 +21,9 @@ from app.extensions import csrf, db
 from app.models import ApiToken, Referral, record_audit_event
 from app.notifications.forms import ContactForm, PoliceNotificationForm
 from app.permissions import Permission, public, requires
-from app.referrals import completion, services
+from app.referrals import services
 from app.referrals.routes import load_visible_referral
+from app.tasks import completion
 from app.tasks.forms import TASK_FORMS
 from app.transaction import savepoint
 

@@ -9,9 +9,10 @@ from app.extensions import db
 from app.models import record_audit_event
 from app.people.presenters import referral_history
 from app.permissions import Permission, lanes_for, requires
-from app.referrals import completion, services, workflow
+from app.referrals import services, workflow
 from app.referrals.presenters import OUTCOME_LABELS
 from app.referrals.routes import load_visible_referral
+from app.tasks import completion
 from app.tasks.forms import TASK_FORMS
 from app.timers.clocks import deadlines_for
 from app.timers.inbox import InboxFilters
