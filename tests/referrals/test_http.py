@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import ApiToken, Referral
 from app.referrals import services
 from tests.conftest import sign_in, system_account_for
+from tests.referrals import steps
 
 
 def page(response) -> str:
@@ -270,3 +271,29 @@ def test_task_page_the_service_refuses_keeps_nothing_it_wrote(client, start_jour
     assert response.status_code == 400
     assert "Refused after writing" in page(response)
     assert saved_rag(journey.referral.id) is None
+
+
+def test_social_care_research_that_disagrees_reaches_a_manager_over_http(client, start_journey, mash):
+    journey = start_journey()
+    journey.do("triage", steps.triage("amber"))
+    journey.do("police_research", steps.research())
+    journey.do("health_research", steps.research())
+    task_id = journey.ready()["social_care_research"]
+    sign_in(client, mash["social_care"].email)
+    url = f"/referrals/{journey.referral.id}/tasks/{task_id}"
+    form = client.get(url).get_data(as_text=True)
+    version = form.split('name="version" type="hidden" value="')[1].split('"')[0]
+    answers = {
+        "version": version,
+        "findings": "Two earlier referrals closed without assessment.",
+        "information_shared": "Earlier referrals.",
+        "shared_with": "MASH partners",
+        "purpose": "To inform the threshold decision.",
+        "lawful_basis": "children_act_1989_s47",
+        "disagrees": "yes",
+        "disagreement_reason": "Amber understates the risk: this is the third referral.",
+    }
+    assert client.post(url, data=answers).status_code == 302
+    db.session.refresh(journey.referral)
+    journey.do("threshold_decision", steps.threshold("s17"))  # what the rules recommend for amber
+    assert "resolve_disagreement" in journey.ready()

@@ -803,3 +803,12 @@ def test_every_outcome_value_routes_somewhere(engine):
             assert set(referral.ready()) == {"resolve_disagreement"}
             referral.do("resolve_disagreement", threshold_outcome=outcome)
         assert set(referral.ready()) == {route}, outcome
+
+
+@pytest.mark.parametrize("who", ["police", "health", "social_care"])
+def test_any_agency_whose_research_disagrees_reaches_a_manager(engine, who):
+    """Social care's own disagreement escalates too, as its form tells the user it will."""
+    referral = Referral(engine)
+    referral.to_decision(rag="amber", **{who: True})
+    referral.do("threshold_decision", threshold_outcome=referral.data["recommended_outcome"])
+    assert "resolve_disagreement" in referral.ready()
