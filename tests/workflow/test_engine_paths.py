@@ -343,7 +343,7 @@ def test_manager_can_escalate_to_s47(engine):
         ({"police": True}, False, True),
         ({}, True, True),
         ({"police": True, "health": True}, True, True),
-        ({"social_care": True}, False, False),  # social care owns the decision: not an escalation trigger
+        ({"social_care": True}, False, True),  # its research disagreed with its own triage: a manager looks
         ({}, False, False),
     ],
 )
