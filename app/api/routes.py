@@ -253,6 +253,8 @@ def _task_document(task) -> dict:
         "title": task.title,
         "lane": task.lane,
         "due_at": _iso(task.due_at),
+        "due_basis": task.due_basis,  # why it is due then, e.g. "Red rating: 4 clock hours from receipt"
+        "due_in_working_time": task.working_time,
     }
 
 

@@ -4,6 +4,7 @@ record links a referral page offers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from app.models import Referral
@@ -39,7 +40,22 @@ FIELD_LABELS = {
     "held_on": "Conference held on",
     "not_required_reason": "Why a conference is not required",
     "rescinded_at": "Police protection ended",
+    # Escalations (app/timers/escalations.py) and the steps the clocks add.
+    "late_task": "What is late",
+    "was_due": "Was due",
+    "overdue_by": "Overdue by",
+    "owner": "Who had it",
+    "raised_for": "Raised for",
+    "action": "What the manager did",
+    "note": "Note",
+    "reassigned_to": "Reassigned to",
+    "extended_to": "New due time",
+    "long_term_plan": "Long-term plan",
+    "completed_on": "Assessment completed",
+    "factors": "Factors identified at the end of assessment",
 }
+#: Answers that are instants, shown in UK time.
+INSTANTS = {"was_due", "extended_to", "rescinded_at"}
 HIDDEN = {"version", "csrf_token", "submit"}
 
 
@@ -62,6 +78,13 @@ def display_value(key: str, value: Any) -> str:
         return "Yes" if value else "No"
     if value is None or value == "":
         return "Not given"
+    if key in INSTANTS and isinstance(value, str):
+        from app.template_helpers import uk_datetime
+
+        try:
+            return uk_datetime(datetime.fromisoformat(value))
+        except ValueError:
+            return value
     if key == "outcome":
         return outcome_label(value)
     if key == "decision":

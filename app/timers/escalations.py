@@ -17,7 +17,6 @@ from app.alerts import services as alerts
 from app.domain.clock import utcnow
 from app.extensions import db
 from app.models import AlertKind, Escalation, EscalationAction, ReadyTask, Referral, StepRecord, User
-from app.permissions import LANE_ROLES
 from app.timers import due as due_times
 from app.timers import settings
 from app.timers.words import span_in_words
@@ -215,8 +214,3 @@ def resolve(
     escalation.resolved_by = actor
     escalation.resolved_at = now
     return answers
-
-
-def lane_role_label(lane: str) -> str:
-    role = LANE_ROLES.get(lane)
-    return role.label if role else lane

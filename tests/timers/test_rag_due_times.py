@@ -112,3 +112,18 @@ def test_the_due_time_and_its_reason_are_on_the_task_and_the_referral_page(
     referral_page = client.get(f"/referrals/{journey.referral.id}").get_data(as_text=True)
     assert "Red rating: 4 clock hours from receipt" in referral_page
     assert db.session.scalar(select(ResponseTimeSetting)) is None  # the defaults were in force
+
+
+def test_the_api_gives_the_due_time_and_its_reason(friday, start_journey, client, mash):
+    from app.models import ApiToken
+    from tests.conftest import system_account_for
+
+    journey = start_journey()
+    journey.do("triage", steps.triage("red"))
+    _, token = ApiToken.issue(system_account_for(mash["police"]), "test", None)
+    db.session.commit()
+    tasks = client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {token}"}).get_json()["tasks"]
+    (research,) = [t for t in tasks if t["step"] == "police_research"]
+    assert research["due_at"] == "2026-08-28T18:00:00+00:00"
+    assert research["due_basis"] == "Red rating: 4 clock hours from receipt"
+    assert research["due_in_working_time"] is False
