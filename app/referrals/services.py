@@ -46,7 +46,7 @@ from app.models import (
     record_audit_event,
 )
 from app.models.missing import AssessmentFactor
-from app.models.persons import ADULT_ROLES, PersonRole
+from app.people import intake as people_intake
 from app.people import services as people
 from app.people.history import decision_inputs, indicators
 from app.permissions import lanes_for
@@ -178,39 +178,6 @@ def check_children(children: list[dict], occurred_at: datetime) -> dict[str, str
     return errors
 
 
-ADULT_FIELDS = ("role", "full_name", "date_of_birth", "sex", "nhs_number", "address")
-
-
-def check_adults(adults: list[dict], occurred_at: datetime) -> dict[str, str]:
-    """The adults named (parents and carers, victims, suspects, household members, referrers)."""
-    errors: dict[str, str] = {}
-    incident_day = london_date(occurred_at)
-    for i, adult in enumerate(adults):
-        key = f"people.{i}"
-        unknown = sorted(set(adult) - set(ADULT_FIELDS))
-        if unknown:
-            errors[key] = f"These details are not recorded for an adult: {', '.join(unknown)}"
-            continue
-        if adult.get("role") not in {r.value for r in ADULT_ROLES}:
-            errors[f"{key}.role"] = "Select the person's role: " + ", ".join(
-                r.label.lower() for r in ADULT_ROLES
-            )
-        if not (adult.get("full_name") or "").strip():
-            errors[f"{key}.full_name"] = "Enter the person's name, or 'Not known'"
-        dob = adult.get("date_of_birth")
-        if dob is not None:
-            if not isinstance(dob, date):
-                errors[f"{key}.date_of_birth"] = "Enter the date of birth as a real date"
-            elif dob > london_today():
-                errors[f"{key}.date_of_birth"] = "Date of birth must be in the past"
-            elif Child(date_of_birth=dob).age_on(incident_day) < 18 and adult.get("role") != "victim":
-                errors[f"{key}.date_of_birth"] = (
-                    f"{adult.get('full_name') or 'This person'} was under 18 on the date of the incident. "
-                    "Add them as a child, or check the date of birth"
-                )
-    return errors
-
-
 # What only some incidents have: DASH risk, police protection, custody. Optional.
 INCIDENT_DETAIL_FIELDS = (
     "dash_level",
@@ -258,7 +225,7 @@ def create_referral(actor: User, data: dict) -> Referral:
     now = utcnow()
     occurred_at: datetime = data["occurred_at"]
     errors = check_children(data.get("children") or [], occurred_at)
-    errors |= check_adults(data.get("people") or [], occurred_at)
+    errors |= people_intake.check_adults(data.get("people") or [], occurred_at)
     errors |= check_episode(data.get("missing_episode"), now)
     if occurred_at > now:
         errors["occurred_at"] = "The date of the incident must be today or in the past"
@@ -305,7 +272,7 @@ def create_referral(actor: User, data: dict) -> Referral:
     received = _record_step(referral, actor, "notification_received", title, None, data)
     db.session.flush()
     workflow.announce_ready_tasks(referral, instance)
-    people.record_people(referral, _named(referral, data))
+    people.record_people(referral, people_intake.named_on(referral, data))
     record_episodes(referral, data.get("missing_episode"))
     # What the intake could see: people linked by NHS number. Confirming possible
     # matches at triage adds to it, and the steps before the decision work it out again.
@@ -315,34 +282,6 @@ def create_referral(actor: User, data: dict) -> Referral:
     }
     record_audit_event(actor, "referral_created", f"referral:{referral.id}", reference=referral.reference)
     return referral
-
-
-def _named(referral: Referral, data: dict) -> list[people.Named]:
-    named = [
-        people.Named(
-            role=PersonRole.CHILD,
-            full_name=child.full_name,
-            date_of_birth=child.date_of_birth,
-            sex=child.sex,
-            nhs_number=child.nhs_number,
-            address=child.address,
-            school=child.school,
-            child=child,
-        )
-        for child in referral.children
-    ]
-    for adult in data.get("people") or []:
-        named.append(
-            people.Named(
-                role=PersonRole(adult["role"]),
-                full_name=adult["full_name"].strip(),
-                date_of_birth=adult.get("date_of_birth"),
-                sex=adult.get("sex"),
-                nhs_number=adult.get("nhs_number"),
-                address=adult.get("address"),
-            )
-        )
-    return named
 
 
 # --- Completing a step ----------------------------------------------------------
