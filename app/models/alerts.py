@@ -23,6 +23,7 @@ class AlertKind(enum.StrEnum):
     NEW_TASK = "new_task"
     ESCALATION = "escalation"
     DUE_SOON = "due_soon"
+    PATTERN = "pattern"
 
     @property
     def label(self) -> str:
@@ -30,6 +31,7 @@ class AlertKind(enum.StrEnum):
             AlertKind.NEW_TASK: "New task",
             AlertKind.ESCALATION: "Escalation",
             AlertKind.DUE_SOON: "Due within the hour",
+            AlertKind.PATTERN: "Someone on your case is on a new referral",
         }[self]
 
 

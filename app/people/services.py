@@ -261,6 +261,9 @@ def confirm_match(actor: User, match: PossibleMatch) -> PersonMerge:
         raise PersonInvalid({"match": "This possible match has already been resolved. Reload the page"})
     merged = match.involvement.person
     merge_record = merge(actor, survivor=match.candidate, merged=merged, reason="Possible match confirmed")
+    from app.people.patterns import alert_owners_of_linked_cases
+
+    alert_owners_of_linked_cases(db.session.get(Referral, match.referral_id), {match.candidate_id})
     match.status = MatchStatus.CONFIRMED
     match.resolved_at, match.resolved_by_id = utcnow(), actor.id
     # The other offers for the same person are answered by this one.

@@ -49,6 +49,7 @@ from app.models.missing import AssessmentFactor
 from app.people import intake as people_intake
 from app.people import services as people
 from app.people.history import decision_inputs, indicators
+from app.people.patterns import alert_owners_of_linked_cases
 from app.permissions import lanes_for
 from app.referrals import workflow
 from app.referrals.strategy_attendance import REQUIRED_AGENCIES, absences_without_reason
@@ -272,7 +273,8 @@ def create_referral(actor: User, data: dict) -> Referral:
     received = _record_step(referral, actor, "notification_received", title, None, data)
     db.session.flush()
     workflow.announce_ready_tasks(referral, instance)
-    people.record_people(referral, people_intake.named_on(referral, data))
+    named = people.record_people(referral, people_intake.named_on(referral, data))
+    alert_owners_of_linked_cases(referral, {involvement.person_id for involvement in named})
     record_episodes(referral, data.get("missing_episode"))
     # What the intake could see: people linked by NHS number. Confirming possible
     # matches at triage adds to it, and the steps before the decision work it out again.

@@ -201,3 +201,47 @@ def test_no_further_action_for_a_child_with_history_must_say_how_it_was_weighed(
     )
     first_time.to_threshold(rag="green")
     first_time.do("threshold_decision", steps.threshold("nfa"))  # no history: no need
+
+
+def test_a_new_referral_naming_someone_on_an_open_case_alerts_its_owner(start_journey):
+    from app.models import Alert
+
+    casey = steps.child("Casey Fictional", nhs_number="9434765919")
+    first = start_journey(children=[casey])
+    first.do("triage", steps.triage("green"))  # the social worker now owns the case
+    owner = first.users["social_care"]
+    start_journey(children=[casey], incident_type="other", dash_level=None)  # low risk on its own
+    [pattern] = db.session.query(Alert).filter_by(kind="pattern").all()
+    assert pattern.user_id == owner.id and pattern.referral_id == first.referral.id
+    assert "Casey" not in pattern.text and first.referral.reference in pattern.text
+
+
+def test_confirming_a_possible_match_alerts_the_owner_of_the_known_persons_case(start_journey):
+    from app.models import Alert
+
+    first = start_journey(children=[steps.child("Casey Fictional")])
+    first.do("triage", steps.triage("green"))
+    second = start_journey(children=[steps.child("Kasey Fictional")])
+    assert db.session.query(Alert).filter_by(kind="pattern").count() == 0  # nothing linked yet
+    confirm_all(second)
+    [pattern] = db.session.query(Alert).filter_by(kind="pattern").all()
+    assert pattern.referral_id == first.referral.id and second.referral.reference in pattern.text
+
+
+def test_a_case_closed_over_a_year_ago_is_not_alerted(start_journey, clock):
+    from datetime import UTC, datetime
+
+    from app.models import Alert
+
+    clock.set(datetime(2025, 1, 6, 10, tzinfo=UTC), tick=True)
+    casey = steps.child("Casey Fictional", nhs_number="9434765919")
+    old = start_journey(children=[casey], incident_type="other", dash_level=None)
+    old.do(
+        "triage", {**steps.triage("green"), "research_needed": False, "research_not_needed_reason": "Info."}
+    )
+    old.do("threshold_decision", steps.threshold("nfa"))
+    old.do("record_outcome", steps.record_outcome())
+    assert old.referral.status.value == "closed"
+    clock.set(datetime(2026, 6, 1, 10, tzinfo=UTC), tick=True)
+    start_journey(children=[casey])
+    assert db.session.query(Alert).filter_by(kind="pattern").count() == 0
