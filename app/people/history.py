@@ -147,11 +147,17 @@ def _count(rows: list[EarlierReferral], now: datetime) -> Indicators:
     )
 
 
-def indicators(referral: Referral, now: datetime | None = None) -> dict[int, Indicators]:
-    """Cumulative indicators for each child on the referral, keyed by the child's record id."""
+def indicators(
+    referral: Referral,
+    now: datetime | None = None,
+    mine: list[Involvement] | None = None,
+    history: dict[int, list[EarlierReferral]] | None = None,
+) -> dict[int, Indicators]:
+    """Cumulative indicators for each child on the referral, keyed by the child's record id.
+    A caller that has already read the involvements and earlier referrals passes them in."""
     now = now or utcnow()
-    mine = _involvements(referral)
-    history = earlier_referrals(referral, mine)
+    mine = _involvements(referral) if mine is None else mine
+    history = earlier_referrals(referral, mine) if history is None else history
     persons = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(history)))}
     everyone = [r for rows in history.values() for r in rows]
     household_da = len(

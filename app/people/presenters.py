@@ -66,7 +66,7 @@ def referral_history(referral: Referral) -> ReferralHistory:
 
     involvements = list(db.session.scalars(select(Involvement).where(Involvement.referral_id == referral.id)))
     history = earlier_referrals(referral, involvements)
-    counted = indicators(referral)
+    counted = indicators(referral, mine=involvements, history=history)
     matches: dict[int, list[PossibleMatch]] = {}
     for match in open_matches(referral):
         matches.setdefault(match.involvement_id, []).append(match)
