@@ -93,10 +93,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(intake_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     from app.audit import bp as audit_bp
+    from app.disagreements.routes import bp as disagreements_bp
     from app.missing.routes import bp as missing_bp
     from app.people.routes import bp as people_bp
 
     app.register_blueprint(people_bp)
+    app.register_blueprint(disagreements_bp)
     app.register_blueprint(missing_bp)
 
     from app.alerts.routes import bp as alerts_bp

@@ -28,6 +28,9 @@ class Permission(enum.StrEnum):
     DRAW_AUDIT_SAMPLE = "draw_audit_sample"
     LINK_PEOPLE = "link_people"  # confirm or reject possible matches, undo a merge
     SET_RESPONSE_TIMES = "set_response_times"  # the partnership's response times (RAG and other clocks)
+    REVIEW_DISAGREEMENTS = (
+        "review_disagreements"  # decide a professional disagreement raised after a decision
+    )
 
 
 ROLE_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {
@@ -46,6 +49,7 @@ ROLE_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {
             Permission.RECORD_CASE_AUDIT,
             Permission.DRAW_AUDIT_SAMPLE,
             Permission.LINK_PEOPLE,
+            Permission.REVIEW_DISAGREEMENTS,
         }
     ),
     # Read-only: sees referrals and the audit area, grades cases, changes nothing on a case.

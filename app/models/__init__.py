@@ -24,10 +24,12 @@ from app.models.referrals import (
     ActionStatus,
     AgencyAbsence,
     Child,
+    DisagreementStatus,
     IncidentType,
     Notification,
     PlanAction,
     PlanStatus,
+    ProfessionalDisagreement,
     ProtectivePlan,
     ReadyTask,
     Referral,
@@ -42,6 +44,8 @@ from app.models.sign_in import RecoveryCode, SessionEnd, UserSession
 from app.models.timers import Assessment, Escalation, EscalationAction, ResponseTimeSetting
 
 __all__ = [
+    "DisagreementStatus",
+    "ProfessionalDisagreement",
     "AssessmentFactor",
     "EpisodeKind",
     "InterviewStatus",

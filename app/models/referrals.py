@@ -367,10 +367,74 @@ class ThresholdDecision(db.Model):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution: Mapped[str | None] = mapped_column(Text)
+    # No further action or early help that a MASH manager must sign off before the case closes.
+    sign_off_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # True: signed off as decided; False: the manager changed the outcome (final_outcome says to what).
+    signed_off: Mapped[bool | None] = mapped_column(Boolean)
+    signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sign_off_note: Mapped[str | None] = mapped_column(Text)
 
     referral: Mapped[Referral] = relationship(back_populates="threshold_decisions")
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+    signed_off_by: Mapped[User | None] = relationship(foreign_keys=[signed_off_by_id])
+    disagreements: Mapped[list[ProfessionalDisagreement]] = relationship(
+        back_populates="decision", order_by="ProfessionalDisagreement.id"
+    )
+
+    @property
+    def awaiting_sign_off(self) -> bool:
+        return self.sign_off_required and self.signed_off_at is None
+
+
+class DisagreementStatus(enum.StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    NOT_UPHELD = "not_upheld"
+
+    @property
+    def label(self) -> str:
+        return {
+            "open": "Waiting for a manager",
+            "upheld": "Upheld: the decision will be looked at again",
+            "not_upheld": "Not upheld: the decision stands",
+        }[self.value]
+
+
+class ProfessionalDisagreement(db.Model):
+    """An agency taking part disagrees with a threshold decision already made.
+
+    Raised within the partnership's period after the decision, whatever step the
+    referral has reached (a closed one included), so it is a record of its own and
+    not a step of the process. A MASH manager reviews it and records the outcome.
+    """
+
+    __tablename__ = "professional_disagreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    threshold_decision_id: Mapped[int] = mapped_column(
+        ForeignKey("threshold_decisions.id", ondelete="CASCADE")
+    )
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[DisagreementStatus] = mapped_column(
+        _enum(DisagreementStatus, "disagreement_status"), default=DisagreementStatus.OPEN
+    )
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    referral: Mapped[Referral] = relationship()
+    decision: Mapped[ThresholdDecision] = relationship(back_populates="disagreements")
+    raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id])
+    agency: Mapped[Agency] = relationship()
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+    __table_args__ = (Index("ix_professional_disagreements_open", "status", "raised_at"),)
 
 
 class StrategyDiscussion(db.Model):

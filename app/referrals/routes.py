@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.disagreements import services as disagreements
 from app.domain.clock import london_today, utcnow
 from app.extensions import db
 from app.forms import apply_errors
@@ -55,6 +56,7 @@ def show(referral_id: int):
         action_form=PlanActionUpdateForm(),
         people_history=referral_history(referral),
         episodes=episodes_of(referral),
+        may_disagree=disagreements.why_not(current_user, referral) is None,
     )
 
 

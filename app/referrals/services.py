@@ -54,7 +54,7 @@ from app.permissions import lanes_for
 from app.referrals import workflow
 from app.referrals.strategy_attendance import REQUIRED_AGENCIES, absences_without_reason
 from app.timers import due
-from app.workflow.contract import DASH_LEVELS
+from app.workflow.contract import DASH_LEVELS, OUTCOME_LABELS
 from app.workflow.engine import InvalidData, TaskNotReady, WorkflowError, WrongLane
 
 STALE_MESSAGE = (
@@ -290,6 +290,21 @@ def create_referral(actor: User, data: dict) -> Referral:
 
 #: Outcomes that close or step down: a child's history must be weighed in writing first.
 HISTORY_MUST_BE_WEIGHED = ("nfa", "early_help")
+#: Earlier contacts in 12 months about one child from which closing or stepping down needs a manager.
+SIGN_OFF_EARLIER_CONTACTS = 2
+
+
+def needs_manager_sign_off(referral: Referral, outcome: str, history: dict | None = None) -> bool:
+    """No further action or early help waits for a MASH manager's sign-off when a child has
+    2 or more earlier contacts in 12 months, or after domestic abuse (a referral always names
+    children, so they were present or in the household). `history`: the children's indicators,
+    when the caller has them already."""
+    if outcome not in HISTORY_MUST_BE_WEIGHED:
+        return False
+    if referral.notification.incident_type is IncidentType.DOMESTIC_ABUSE:
+        return True
+    history = indicators(referral) if history is None else history
+    return any(i.notifications_12m >= SIGN_OFF_EARLIER_CONTACTS for i in history.values())
 
 
 @dataclass
@@ -406,30 +421,40 @@ def _research(ctx: StepContext) -> dict:
 
 @step("threshold_decision")
 def _threshold_decision(ctx: StepContext) -> dict:
-    unweighed = (
-        ctx.data["outcome"] in HISTORY_MUST_BE_WEIGHED and not (ctx.data.get("history_weighed") or "").strip()
-    )
-    if unweighed and any(i.has_history for i in indicators(ctx.referral).values()):
+    outcome = ctx.data["outcome"]
+    history = indicators(ctx.referral) if outcome in HISTORY_MUST_BE_WEIGHED else {}
+    unweighed = outcome in HISTORY_MUST_BE_WEIGHED and not (ctx.data.get("history_weighed") or "").strip()
+    if unweighed and any(i.has_history for i in history.values()):
         raise StepInvalid(
             {
                 "history_weighed": "A child here has earlier referrals: say how you weighed that history "
                 "before deciding on no further action or early help"
             }
         )
+    disagreement = bool(ctx.data.get("disagreement_raised"))
+    disagreement_reason = (ctx.data.get("disagreement_reason") or "").strip() or None
+    if disagreement and not disagreement_reason:
+        raise StepInvalid({"disagreement_reason": "Say which agency disagrees with this decision, and why"})
+    ctx.data["disagreement_raised"], ctx.data["disagreement_reason"] = disagreement, disagreement_reason
     _record_factors(ctx)
+    sign_off = needs_manager_sign_off(ctx.referral, outcome, history)
     ctx.referral.threshold_decisions.append(
         ThresholdDecision(
             recommended_outcome=ctx.process_data.get("recommended_outcome") or "nfa",
             recommendation_rule=ctx.process_data.get("recommendation_rule") or "",
-            outcome=ctx.data["outcome"],
+            outcome=outcome,
             rationale=ctx.data["rationale"],
             decided_by_id=ctx.actor.id,
             decided_at=utcnow(),
+            escalation_reason=disagreement_reason,
+            sign_off_required=sign_off,
         )
     )
-    ctx.referral.outcome = ctx.data["outcome"]
+    ctx.referral.outcome = outcome
     return {
-        "threshold_outcome": ctx.data["outcome"],
+        "threshold_outcome": outcome,
+        "disagreement_raised": disagreement,
+        "manager_sign_off_needed": sign_off,
         "due_times": ctx.due_times(strategy_discussion=due.strategy_discussion(utcnow()).as_data()),
     }
 
@@ -442,9 +467,47 @@ def _resolve(ctx: StepContext) -> dict:
         decision.resolution = ctx.data["resolution"]
         decision.resolved_by_id = ctx.actor.id
         decision.resolved_at = utcnow()
+        if decision.sign_off_required:  # the manager deciding is the manager signing off
+            decision.signed_off = ctx.data["outcome"] == decision.outcome
+            decision.signed_off_by_id, decision.signed_off_at = ctx.actor.id, decision.resolved_at
+            decision.sign_off_note = ctx.data["resolution"]
     ctx.referral.outcome = ctx.data["outcome"]
     return {
         "threshold_outcome": ctx.data["outcome"],
+        # A manager has decided the outcome, so it needs no one else's sign-off.
+        "manager_sign_off_needed": False,
+        "due_times": ctx.due_times(strategy_discussion=due.strategy_discussion(utcnow()).as_data()),
+    }
+
+
+@step("manager_sign_off")
+def _manager_sign_off(ctx: StepContext) -> dict:
+    decision = ctx.referral.threshold_decision
+    signed_off = bool(ctx.data.get("signed_off"))
+    note = (ctx.data.get("note") or "").strip() or None
+    outcome = decision.outcome if signed_off else ctx.data.get("outcome")
+    if not signed_off and outcome not in OUTCOME_LABELS:
+        raise StepInvalid({"outcome": "Select the threshold decision you are changing it to"})
+    if not signed_off and outcome == decision.outcome:
+        raise StepInvalid({"outcome": "Select a different threshold decision, or sign this one off"})
+    if not note:
+        raise StepInvalid(
+            {
+                "note": "Say why you sign this decision off, given the history"
+                if signed_off
+                else "Say why you are changing the threshold decision"
+            }
+        )
+    ctx.data["outcome"], ctx.data["note"] = outcome, note
+    decision.signed_off, decision.sign_off_note = signed_off, note
+    decision.signed_off_by_id, decision.signed_off_at = ctx.actor.id, utcnow()
+    if not signed_off:
+        decision.final_outcome = outcome
+    ctx.referral.outcome = outcome
+    return {
+        "signed_off": signed_off,
+        "threshold_outcome": outcome,
+        "manager_sign_off_needed": False,
         "due_times": ctx.due_times(strategy_discussion=due.strategy_discussion(utcnow()).as_data()),
     }
 

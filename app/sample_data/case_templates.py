@@ -73,6 +73,13 @@ class Route:
         return self.final or self.decision
 
     @property
+    def needs_sign_off(self) -> bool:
+        """No further action or early help after domestic abuse waits for a manager's sign-off
+        (app/referrals/services.py needs_manager_sign_off); a manager who resolved an escalation
+        has decided already. Template referrals have no earlier contacts."""
+        return self.cls.startswith("da_") and self.decision in ("nfa", "early_help") and not self.escalated
+
+    @property
     def plan_in_force(self) -> bool:
         return bool(self.rounds) and self.rounds[-1] == (True, True)
 
@@ -100,6 +107,10 @@ def _route_steps(route: Route) -> list[tuple[str, object]]:
         if route.stop == "resolve_disagreement":
             return done
         done.append(("resolve_disagreement", route.final))
+    if route.needs_sign_off:
+        if route.stop == "manager_sign_off":
+            return done
+        done.append(("manager_sign_off", None))
     if route.outcome in S47_OUTCOMES:
         if route.stop == "strategy_discussion":
             return done
@@ -168,6 +179,8 @@ def _template_answers(step: str, arg: object, route: Route, now: datetime) -> di
         return {"outcome": arg, "rationale": "Template."}
     if step == "resolve_disagreement":
         return {"outcome": arg, "resolution": "Template."}
+    if step == "manager_sign_off":
+        return {"signed_off": True, "note": "Template."}
     if step == "record_outcome":
         return {"primary_need": "N1", "next_step": "Template.", "closure_reason": None}
     if step == "assessment_outcome":

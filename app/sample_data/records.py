@@ -68,6 +68,8 @@ def record_steps(case: Case, times: list[datetime]) -> None:
             answers = _threshold_decision(case, arg, actor, at)
         elif step == "resolve_disagreement":
             answers = _resolve_disagreement(case, arg, actor, at)
+        elif step == "manager_sign_off":
+            answers = _manager_sign_off(case, actor, at)
         elif step == "record_outcome":
             answers = _record_outcome(case, at)
         elif step == "strategy_discussion":
@@ -164,9 +166,22 @@ def _threshold_decision(case: Case, outcome: str, actor: Person, at: datetime) -
             "resolved_by_id": None,
             "resolved_at": None,
             "resolution": None,
+            "sign_off_required": route.needs_sign_off,
+            "signed_off": None,
+            "signed_off_by_id": None,
+            "signed_off_at": None,
+            "sign_off_note": None,
         }
     )
     case.outcome = outcome
+    return answers
+
+
+def _manager_sign_off(case: Case, actor: Person, at: datetime) -> dict:
+    answers = {"signed_off": True, "note": "Signed off: " + RATIONALES[case.outcome].lower()}
+    case.decisions[-1].update(
+        signed_off=True, signed_off_by_id=actor.id, signed_off_at=at, sign_off_note=answers["note"]
+    )
     return answers
 
 

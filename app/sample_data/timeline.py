@@ -20,6 +20,7 @@ STEP_GAP_HOURS = {  # how long after the step before (min, max hours)
     "social_care_research": (0.25, 3),
     "threshold_decision": (0.25, 2),
     "resolve_disagreement": (1, 48),
+    "manager_sign_off": (0.5, 24),
     "record_outcome": (0.5, 72),
     "strategy_discussion": (2, 48),
     "protective_plan": (3, 72),

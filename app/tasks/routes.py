@@ -79,14 +79,26 @@ def _gone(referral, error: services.StaleSubmission, task_id: str, step: str | N
 
 
 # The decision pages that show the children's history across referrals.
-HISTORY_STEPS = frozenset({"triage", "threshold_decision", "resolve_disagreement", "strategy_discussion"})
+HISTORY_STEPS = frozenset(
+    {"triage", "threshold_decision", "resolve_disagreement", "manager_sign_off", "strategy_discussion"}
+)
+# The decision pages that show the recommendation and what each agency's research found.
+DECISION_STEPS = frozenset({"threshold_decision", "resolve_disagreement", "manager_sign_off"})
+
+
+def _answer(referral, step_name: str, key: str):
+    """The latest answer `key` recorded at `step_name` on this referral."""
+    for step in reversed(referral.steps):
+        if step.step == step_name:
+            return step.answers.get(key)
+    return None
 
 
 def _context(referral, ready) -> dict:
     """Extra, read-only things some task pages show beside the form."""
     context: dict = {}
     decision = referral.threshold_decision
-    if ready.step in {"threshold_decision", "resolve_disagreement"}:
+    if ready.step in DECISION_STEPS:
         data = workflow.engine().data(workflow.load(referral))
         context["recommendation"] = {
             "outcome": OUTCOME_LABELS.get(
@@ -96,7 +108,7 @@ def _context(referral, ready) -> dict:
         }
     if ready.step in HISTORY_STEPS:
         context["people_history"] = referral_history(referral)
-    if ready.step in {"threshold_decision", "resolve_disagreement", "strategy_discussion"}:
+    if ready.step in DECISION_STEPS | {"strategy_discussion"}:
         context["research"] = [
             {
                 "agency": step.agency.name if step.agency else step.lane,
@@ -107,11 +119,14 @@ def _context(referral, ready) -> dict:
             for step in referral.steps
             if step.step.endswith("_research")
         ]
-    if ready.step == "resolve_disagreement" and decision is not None:
+    if ready.step in {"resolve_disagreement", "manager_sign_off"} and decision is not None:
         context["decision"] = {
             "outcome": OUTCOME_LABELS.get(decision.outcome, decision.outcome),
             "rationale": decision.rationale,
+            "history_weighed": _answer(referral, "threshold_decision", "history_weighed"),
+            "decided_by": decision.decided_by.full_name if decision.decided_by else None,
         }
+    if ready.step == "resolve_disagreement" and decision is not None:
         context["disagreements"] = [
             {
                 "agency": step.agency.name if step.agency else step.lane,
@@ -120,6 +135,10 @@ def _context(referral, ready) -> dict:
             for step in referral.steps
             if step.step.endswith("_research") and step.answers.get("disagrees")
         ]
+        if decision.escalation_reason:
+            context["disagreements"].append(
+                {"agency": "Recorded at the threshold decision", "reason": decision.escalation_reason}
+            )
     if ready.step in {"police_confirm_plan", "health_confirm_plan", "close_plan"}:
         context["plan"] = referral.plan
     if ready.step in RAISED_BY:

@@ -112,6 +112,11 @@ def escalation(raised_at: datetime) -> Due:
     return _after("escalation", raised_at, "from when it was raised")
 
 
+def disagreement_period(decided_at: datetime) -> Due:
+    """Until when an agency taking part may raise a professional disagreement about a decision."""
+    return _after("disagreement_period", decided_at, "after the threshold decision")
+
+
 def police_protection(started_at: datetime) -> Due:
     return Due(
         started_at.astimezone(UTC) + timedelta(hours=POLICE_PROTECTION_HOURS),

@@ -61,6 +61,12 @@ SETTINGS: tuple[Setting, ...] = (
         ResponseTime(Decimal(4), TimeUnit.WORKING_HOURS),
         "A local standard: an escalation means something is already late.",
     ),
+    Setting(
+        "disagreement_period",
+        "An agency taking part can raise a professional disagreement, from the threshold decision",
+        ResponseTime(Decimal(5), TimeUnit.WORKING_DAYS),
+        "A local standard, from the partnership's escalation protocol for professional disagreements.",
+    ),
 )
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 RAG_KEYS = {"red": "rag_red", "amber": "rag_amber", "green": "rag_green"}

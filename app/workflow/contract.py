@@ -157,6 +157,9 @@ _OUTCOME = Field("threshold_outcome", str, OUTCOMES)
 # Steps that start a clock a BPMN timer waits for send the due times so far with the new ones added.
 _DUE_TIMES = Field("due_times", dict, check=due_times_problem)
 _ESCALATION = (Field("escalation_action", str, ESCALATION_ACTIONS),)
+# Worked out by the app, never posted: the outcome gateway sends no further action or early help
+# to a manager's sign-off while it is true.
+_SIGN_OFF_NEEDED = Field("manager_sign_off_needed", bool, required=False, default=False)
 
 USER_TASKS: dict[str, UserTaskContract] = {
     c.bpmn_id: c
@@ -180,9 +183,17 @@ USER_TASKS: dict[str, UserTaskContract] = {
         UserTaskContract(
             "threshold_decision",
             "Social care",
-            (_OUTCOME, Field("disagreement_raised", bool, required=False, default=False), _DUE_TIMES),
+            (
+                _OUTCOME,
+                Field("disagreement_raised", bool, required=False, default=False),
+                _SIGN_OFF_NEEDED,
+                _DUE_TIMES,
+            ),
         ),
-        UserTaskContract("resolve_disagreement", "Manager", (_OUTCOME, _DUE_TIMES)),
+        UserTaskContract("resolve_disagreement", "Manager", (_OUTCOME, _SIGN_OFF_NEEDED, _DUE_TIMES)),
+        UserTaskContract(
+            "manager_sign_off", "Manager", (Field("signed_off", bool), _OUTCOME, _SIGN_OFF_NEEDED, _DUE_TIMES)
+        ),
         UserTaskContract("record_outcome", "Social care"),
         UserTaskContract(
             "strategy_discussion", "Social care", (Field("strategy_decision", str, STRATEGY_DECISIONS),)

@@ -44,6 +44,7 @@ def close(journey, rag: str = "green"):
     referral = journey.referral
     recommended = services.workflow.engine().data(services.workflow.load(referral))["recommended_outcome"]
     journey.do("threshold_decision", steps.threshold(recommended))
+    journey.sign_off_if_needed()
     journey.do("record_outcome", steps.record_outcome())
     assert referral.status is ReferralStatus.CLOSED
     return referral

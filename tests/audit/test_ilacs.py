@@ -72,6 +72,7 @@ def cases(start_journey, mash):
         dash_level="standard", children=[steps.child("Nadia Nofurther", date(2015, 6, 1), sex="2")]
     ).to_threshold(rag="green")
     nfa.do("threshold_decision", steps.threshold("nfa"))
+    nfa.sign_off_if_needed()
     nfa.do("record_outcome", steps.record_outcome())
     built["nfa"] = nfa
 

@@ -48,6 +48,13 @@ class Journey:
         db.session.commit()
         return record
 
+    def sign_off_if_needed(self):
+        """No further action or early help after domestic abuse (or with 2 earlier contacts) waits for
+        a manager: the manager signs it off, as decided."""
+        if "manager_sign_off" in self.ready():
+            self.do("manager_sign_off", {"signed_off": True, "note": "Signed off: history weighed."})
+        return self
+
     def to_threshold(self, rag="amber", harm=False, police_disagrees=False, health_disagrees=False):
         self.do("triage", steps.triage(rag, harm))
         self.do("police_research", steps.research(police_disagrees))

@@ -50,6 +50,9 @@ def test_outcomes_without_s47_close_after_recording_the_outcome(start_journey, o
     journey.do("threshold_decision", steps.threshold(outcome))
     if outcome != recommended:
         journey.do("resolve_disagreement", {"outcome": outcome, "resolution": "Agreed after discussion."})
+    elif outcome in ("nfa", "early_help"):  # domestic abuse: a manager signs off closing or stepping down
+        assert set(journey.ready()) == {"manager_sign_off"}
+        journey.sign_off_if_needed()
     assert set(journey.ready()) == {"record_outcome"}
     journey.do("record_outcome", steps.record_outcome())
     if outcome == "s17":  # handed over for assessment: the assessment outcome closes the referral
@@ -79,6 +82,8 @@ def test_triage_can_decide_no_checks_are_needed(start_journey):
     assert data["research_needed"] is False and data["recommended_outcome"] == "nfa"
     journey.do("threshold_decision", steps.threshold("nfa"))
     assert not referral.threshold_decision.escalated
+    assert set(journey.ready()) == {"manager_sign_off"}  # domestic abuse
+    journey.sign_off_if_needed()
     assert set(journey.ready()) == {"record_outcome"}
     journey.do("record_outcome", steps.record_outcome())
     assert referral.status is ReferralStatus.CLOSED

@@ -202,11 +202,22 @@ VALID: dict[str, tuple[list, dict]] = {
             "rationale": "Injury consistent with assault.",
             "history_weighed": "Two earlier call-outs.",
             "assessment_factors": ["3A"],
+            "disagreement_raised": False,
+            "disagreement_reason": None,
         },
     ),
     "resolve_disagreement": (
         [("version", "5"), ("outcome", "s17"), ("resolution", "Agreed after a call with police.")],
         {"outcome": "s17", "resolution": "Agreed after a call with police."},
+    ),
+    "manager_sign_off": (
+        [
+            ("version", "6"),
+            ("signed_off", "no"),
+            ("outcome", "s17"),
+            ("note", " Fourth call-out this year. "),
+        ],
+        {"signed_off": False, "outcome": "s17", "note": "Fourth call-out this year."},
     ),
     "record_outcome": (
         [
@@ -448,6 +459,26 @@ INVALID = [
     ("threshold_decision", {"outcome": None}, "outcome", "Select a threshold decision"),
     ("threshold_decision", {"outcome": "maybe"}, "outcome", "Select a threshold decision"),
     ("threshold_decision", {"rationale": ""}, "rationale", "Enter the reasons for your decision"),
+    (
+        "threshold_decision",
+        {"disagreement_raised": "perhaps"},
+        "disagreement_raised",
+        "Select yes if an agency disagrees with this decision",
+    ),
+    ("manager_sign_off", {"signed_off": None}, "signed_off", "Select yes if you sign off this decision"),
+    (
+        "manager_sign_off",
+        {"outcome": None},
+        "outcome",
+        "Select the threshold decision you are changing it to",
+    ),
+    (
+        "manager_sign_off",
+        {"outcome": "later"},
+        "outcome",
+        "Select the threshold decision you are changing it to",
+    ),
+    ("manager_sign_off", {"note": ""}, "note", "Enter your reasons"),
     ("resolve_disagreement", {"outcome": None}, "outcome", "Select the final threshold decision"),
     ("resolve_disagreement", {"resolution": ""}, "resolution", "Enter how the disagreement was resolved"),
     ("record_outcome", {"next_step": ""}, "next_step", "Enter the next step or handover"),
@@ -899,6 +930,7 @@ KEY_TEXT = {
         "MASH manager",
         "Child in need (s17) assessment",
         "Immediate protection",
+        "Does an agency disagree with this decision?",
     ],
     "resolve_disagreement": [
         "Recommended outcome: Child protection (s47) strategy discussion",
@@ -906,6 +938,13 @@ KEY_TEXT = {
         "Early help",
         "Police think the risk is higher",
         "How was the disagreement resolved?",
+    ],
+    "manager_sign_off": [
+        "The decision to sign off",
+        "Family engaging.",
+        "Do you sign off this decision?",
+        "What should the threshold decision be?",
+        "Your reasons",
     ],
     "record_outcome": [
         "Next step or handover",

@@ -355,6 +355,53 @@ def test_partner_disagreement_escalates(engine, research, raised, escalates):
     assert referral.ready() == expected
 
 
+@pytest.mark.parametrize("outcome", ["nfa", "early_help"])
+def test_no_further_action_needing_sign_off_waits_for_a_manager_then_closes(engine, outcome):
+    start = {"prior_notifications_12m": 1} if outcome == "early_help" else {}
+    referral = Referral(engine, start)
+    referral.to_decision(rag="green")
+    referral.do("threshold_decision", threshold_outcome=outcome, manager_sign_off_needed=True)
+    assert referral.ready() == {"manager_sign_off": "Manager"}
+    assert not engine.is_completed(referral.wf)
+    referral.do("manager_sign_off", signed_off=True, threshold_outcome=outcome, manager_sign_off_needed=False)
+    assert referral.ready() == {"record_outcome": "Social care"}
+    referral.do("record_outcome")
+    assert engine.is_completed(referral.wf)
+    assert "closed_without_s47" in referral.completed_ids()
+
+
+@pytest.mark.parametrize(
+    ("changed_to", "next_task"),
+    [("s47", "strategy_discussion"), ("s17", "record_outcome"), ("early_help", "record_outcome")],
+)
+def test_a_manager_who_changes_the_decision_sends_it_down_the_new_route(engine, changed_to, next_task):
+    referral = Referral(engine)
+    referral.to_decision(rag="green")  # recommends nfa
+    referral.do("threshold_decision", threshold_outcome="nfa", manager_sign_off_needed=True)
+    referral.do(
+        "manager_sign_off", signed_off=False, threshold_outcome=changed_to, manager_sign_off_needed=False
+    )
+    assert referral.ready() == {next_task: "Social care"}
+    assert referral.data["threshold_outcome"] == changed_to
+
+
+@pytest.mark.parametrize("outcome", ["s17", "s47"])
+def test_sign_off_is_only_for_closing_or_stepping_down(engine, outcome):
+    referral = Referral(engine)
+    referral.to_decision(rag="amber" if outcome == "s17" else "red", harm=outcome == "s47")
+    referral.do("threshold_decision", threshold_outcome=outcome, manager_sign_off_needed=True)
+    assert "manager_sign_off" not in referral.ready()
+
+
+def test_a_resolved_disagreement_needs_no_second_sign_off(engine):
+    referral = Referral(engine)
+    referral.to_decision(rag="green", police=True)
+    referral.do("threshold_decision", threshold_outcome="nfa", manager_sign_off_needed=True)
+    assert referral.ready() == {"resolve_disagreement": "Manager"}
+    referral.do("resolve_disagreement", threshold_outcome="nfa", manager_sign_off_needed=False)
+    assert referral.ready() == {"record_outcome": "Social care"}
+
+
 def test_s47_strategy_discussion_decides_no_s47(engine):
     referral = Referral(engine)
     referral.to_decision(rag="red")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from wtforms import RadioField
 
 from app.domain import cin_codes
-from app.forms import YES_NO, add_error, select_choices, text_or_none
+from app.forms import YES_NO, add_error, select_choices, text_or_none, yes_no
 from app.forms.fields import YesNoField, radio_field, select_field, text_area, text_input
 from app.forms.widgets import Radios
 from app.tasks.forms.base import TaskForm
@@ -180,13 +180,28 @@ class ThresholdDecisionForm(TaskForm):
         description="Needed for no further action or early help when a child has earlier referrals.",
     )
     assessment_factors = assessment_factors_field()
+    # Starts on No: most decisions are agreed. Not sending it (API callers) also means no.
+    disagreement_raised = RadioField(
+        "Does an agency disagree with this decision?",
+        choices=select_choices(YES_NO),
+        default="no",
+        invalid_choice_message="Select yes if an agency disagrees with this decision",
+        description="For example, police or health said so at the MASH meeting. A MASH manager will review it.",
+        widget=Radios(),
+    )
+    disagreement_reason = text_area(
+        "Which agency disagrees, and why?", called="Which agency disagrees, and why"
+    )
 
     def to_service_data(self) -> dict:
+        disagrees = yes_no(self.disagreement_raised.data) is True
         return {
             "outcome": self.outcome.data,
             "rationale": text_or_none(self.rationale.data),
             "history_weighed": text_or_none(self.history_weighed.data),
             "assessment_factors": list(self.assessment_factors.data or []),
+            "disagreement_raised": disagrees,
+            "disagreement_reason": text_or_none(self.disagreement_reason.data) if disagrees else None,
         }
 
 
@@ -203,6 +218,42 @@ class ResolveDisagreementForm(TaskForm):
 
     def to_service_data(self) -> dict:
         return {"outcome": self.outcome.data, "resolution": text_or_none(self.resolution.data)}
+
+
+class ManagerSignOffForm(TaskForm):
+    outcome_hints = OUTCOME_HINTS
+
+    signed_off = YesNoField(
+        "Do you sign off this decision?",
+        message="Select yes if you sign off this decision",
+        inline=False,
+        description="If you change it, the referral takes the route of the decision you choose.",
+    )
+    outcome = RadioField(
+        "What should the threshold decision be?",
+        choices=select_choices(OUTCOME_LABELS.items()),
+        # Only asked when the manager changes the decision: checked in check_rules.
+        validate_choice=False,
+        widget=Radios(legend_size="s"),
+    )
+    note = text_area(
+        "Your reasons",
+        "Enter your reasons",
+        called="Your reasons",
+        description="Say how the children's history was weighed. The social worker can see this.",
+    )
+
+    def check_rules(self) -> None:
+        if self.signed_off.answer is False and self.outcome.data not in OUTCOME_LABELS:
+            add_error(self.outcome, "Select the threshold decision you are changing it to")
+
+    def to_service_data(self) -> dict:
+        signed_off = bool(self.signed_off.answer)
+        return {
+            "signed_off": signed_off,
+            "outcome": None if signed_off else self.outcome.data,
+            "note": text_or_none(self.note.data),
+        }
 
 
 class RecordOutcomeForm(TaskForm):

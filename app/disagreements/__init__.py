@@ -1,0 +1,1 @@
+"""Professional disagreements raised about a threshold decision after it was made."""
