@@ -23,13 +23,13 @@ from app.timers.settings import working_calendar
 WORKING_DAYS = 1
 
 
-def _latest_offered(now: datetime) -> datetime:
+def latest_offered(now: datetime) -> datetime:
     """Offered before this, a match still open at `now` has waited more than one working day."""
     return latest_start_past_working_days(working_calendar(), now, WORKING_DAYS)
 
 
 def rows(scope: AuditScope, brief: bool = False) -> list[GapRow]:
-    latest = _latest_offered(scope.now)
+    latest = latest_offered(scope.now)
     query = (
         referral_columns(scope, PossibleMatch.created_at, Involvement.full_name)
         .join(PossibleMatch, PossibleMatch.referral_id == Referral.id)
@@ -72,12 +72,12 @@ FACTS = (
 
 
 def owner_bits(f, scope: AuditScope):
-    return owner_if(f.match_open_since < _latest_offered(scope.now), SOCIAL_CARE)
+    return owner_if(f.match_open_since < latest_offered(scope.now), SOCIAL_CARE)
 
 
 def left_unresolved(match: PossibleMatch, now: datetime) -> bool:
     """Flagged on the case audit page, as on the list."""
-    return match.status is MatchStatus.OPEN and match.created_at < _latest_offered(now)
+    return match.status is MatchStatus.OPEN and match.created_at < latest_offered(now)
 
 
 GAP = Gap(
