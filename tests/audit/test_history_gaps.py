@@ -155,7 +155,8 @@ def closed_nfa(start_journey, child: dict):
         {**steps.triage("green"), "research_needed": False, "research_not_needed_reason": "Known family."},
     )
     journey.do(
-        "threshold_decision", {**steps.threshold("nfa"), "history_weighed": "An earlier closure, no new concern."}
+        "threshold_decision",
+        {**steps.threshold("nfa"), "history_weighed": "An earlier closure, no new concern."},
     )
     if "resolve_disagreement" in journey.ready():
         journey.do("resolve_disagreement", {"outcome": "nfa", "resolution": "Agreed: no further action."})
