@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
+
 from app.audit.gaps import (
     child_not_heard,
     children_in_custody,
@@ -18,6 +20,10 @@ from app.audit.gaps import (
     late_threshold_decision,
     overdue_actions,
     police_protection,
+    possible_match_unresolved,
+    repeat_missing_no_strategy_discussion,
+    repeat_no_further_action,
+    return_home_interview_overdue,
     s47_no_strategy_discussion,
     strategy_discussion_missing_agency,
     strategy_discussion_no_plan,
@@ -27,8 +33,11 @@ from app.audit.gaps.da_standard_nfa_no_research import RESEARCH_STEPS
 from app.audit.gaps.owners import KIND_OWNER, OWNER_LABELS
 from app.domain.clock import LONDON, utcnow
 from app.domain.working_days import working_days_between
+from app.extensions import db
 from app.models import AuditStage, IncidentType, PlanStatus, Referral, ReferralStatus
+from app.models.missing import MissingEpisode
 from app.models.people import AgencyKind
+from app.models.persons import MatchStatus, PossibleMatch
 from app.referrals.presenters import OUTCOME_LABELS, STRATEGY_DECISION_LABELS
 from app.workflow.contract import S47_DECISIONS
 
@@ -169,10 +178,36 @@ def _notification_facts(referral: Referral, now: datetime) -> list[Fact]:
                 child_not_heard.demeanour_not_recorded(child),
             )
         )
+    facts.extend(_episode_facts(referral, now))
     if n.incident_type is IncidentType.CHILD_IN_CUSTODY or n.custody_arrived_at:
         facts.extend(_custody_facts(referral, now))
     if n.incident_type is IncidentType.POLICE_PROTECTION or n.pp_started_at:
         facts.extend(_police_protection_facts(referral, now))
+    return facts
+
+
+def _episode_facts(referral: Referral, now: datetime) -> list[Fact]:
+    """Each missing or absent episode, and its return home interview (gap 13's check)."""
+    episodes = db.session.scalars(
+        select(MissingEpisode).where(MissingEpisode.referral_id == referral.id).order_by(MissingEpisode.id)
+    ).all()
+    names = {c.id: c.full_name for c in referral.children}
+    facts = []
+    for episode in episodes:
+        who = names.get(episode.child_id, "A child")
+        found = f"found {_when(episode.found_at)}" if episode.found_at else "not yet found"
+        facts.append(
+            Fact(f"{who}: {episode.kind.label.lower()}", f"Reported {_when(episode.reported_at)}, {found}")
+        )
+        overdue = return_home_interview_overdue.interview_overdue(episode, now)
+        facts.append(
+            Fact(
+                f"{who}: return home interview",
+                episode.interview_status.label
+                + (f" ({_hours(episode.found_at, now)} since the child was found)" if overdue else ""),
+                overdue,
+            )
+        )
     return facts
 
 
@@ -269,7 +304,38 @@ def _police_protection_facts(referral: Referral, now: datetime) -> list[Fact]:
     return facts
 
 
-def _triage_facts(referral: Referral) -> list[Fact]:
+def _match_facts(referral: Referral, now: datetime) -> list[Fact]:
+    """The possible matches offered for the people this case names (gap 15's check)."""
+    matches = db.session.scalars(
+        select(PossibleMatch).where(PossibleMatch.referral_id == referral.id).order_by(PossibleMatch.id)
+    ).all()
+    facts = []
+    for match in matches:
+        who = match.involvement.full_name
+        if match.status is MatchStatus.OPEN:
+            late = possible_match_unresolved.left_unresolved(match, now)
+            facts.append(
+                Fact(
+                    f"Possible match for {who}",
+                    f"Offered {_when(match.created_at)}; not yet confirmed or rejected",
+                    late,
+                )
+            )
+        else:
+            facts.append(
+                Fact(
+                    f"Possible match for {who}",
+                    f"{match.status.value.capitalize()} {_when(match.resolved_at)}",
+                )
+            )
+    return facts
+
+
+def _triage_facts(referral: Referral, now: datetime) -> list[Fact]:
+    return [*_match_facts(referral, now), *_triage_record_facts(referral)]
+
+
+def _triage_record_facts(referral: Referral) -> list[Fact]:
     triage = next(iter(_steps(referral, "triage")), None)
     if triage is None:
         return _not_reached("No triage is recorded yet", referral.status is ReferralStatus.CLOSED)
@@ -360,6 +426,21 @@ def _threshold_facts(referral: Referral, now: datetime) -> list[Fact]:
 
 def _strategy_facts(referral: Referral) -> list[Fact]:
     sd = referral.strategy_discussion
+    if (
+        sd is None
+        and referral.notification.incident_type is IncidentType.MISSING
+        and not police_protection.plan_in_force(referral)
+        and repeat_missing_no_strategy_discussion.missing_pattern(referral)
+    ):
+        return [
+            Fact(
+                "Not reached",
+                "A child on this case has had "
+                f"{repeat_missing_no_strategy_discussion.EPISODES} or more missing episodes in 90 days, "
+                "but no strategy discussion is recorded",
+                True,
+            )
+        ]
     if sd is None:
         if s47_no_strategy_discussion.needs_a_strategy_discussion(referral):
             return [
@@ -477,6 +558,14 @@ def _outcome_facts(referral: Referral, today: date) -> list[Fact]:
     facts = [Fact("Threshold outcome", _outcome(referral.outcome) if referral.outcome else "No decision yet")]
     if referral.status is ReferralStatus.CLOSED:
         facts.append(Fact("Closed", _when(referral.closed_at)))
+        if referral.outcome == "nfa" and repeat_no_further_action.repeat_no_further_action(referral):
+            facts.append(
+                Fact(
+                    "Earlier no further action",
+                    "A case about the same child was closed with no further action in the 12 months before",
+                    True,
+                )
+            )
     else:
         facts.append(Fact("Open", "The case is still open"))
     for step in ("record_outcome", "close_plan"):
@@ -543,7 +632,7 @@ def case_facts(referral: Referral, now: datetime | None = None) -> dict[AuditSta
     today = now.astimezone(LONDON).date()
     return {
         AuditStage.NOTIFICATION: _notification_facts(referral, now),
-        AuditStage.TRIAGE: _triage_facts(referral),
+        AuditStage.TRIAGE: _triage_facts(referral, now),
         AuditStage.THRESHOLD: _threshold_facts(referral, now),
         AuditStage.STRATEGY_DISCUSSION: _strategy_facts(referral),
         AuditStage.PLAN: _plan_facts(referral, today),

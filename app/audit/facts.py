@@ -51,6 +51,8 @@ from app.models import (
     User,
 )
 from app.models.audit_facts import AuditFacts
+from app.models.missing import MissingEpisode
+from app.models.persons import Involvement, PossibleMatch
 from app.models.referrals import referral_agencies
 
 # ---------------------------------------------------------------- working the facts out
@@ -174,13 +176,34 @@ PENDING = "audit_facts_pending"
 
 def _noted(session: Session) -> dict[str, set[int]]:
     return session.info.setdefault(
-        PENDING, {"referral": set(), "discussion": set(), "plan": set(), "user": set(), "agency": set()}
+        PENDING,
+        {
+            "referral": set(),
+            "discussion": set(),
+            "plan": set(),
+            "user": set(),
+            "agency": set(),
+            "same_people": set(),
+            "person": set(),
+        },
     )
 
 
 # What each kind of record tells us about which referral changed.
-_BY_REFERRAL_ID = (Notification, Child, StepRecord, ThresholdDecision, StrategyDiscussion, ProtectivePlan)
+_BY_REFERRAL_ID = (
+    Notification,
+    Child,
+    StepRecord,
+    ThresholdDecision,
+    StrategyDiscussion,
+    ProtectivePlan,
+    MissingEpisode,
+    PossibleMatch,
+)
 _BY_DISCUSSION_ID = (StrategyAttendee, AgencyAbsence)
+# Some gaps (12 and 14) read other cases about the same person: a change to these moves
+# the facts of every case naming the same people ("same_people").
+_CLOSURE = ("status", "outcome", "closed_at")
 
 
 def _note(session: Session, objects: Iterable) -> None:
@@ -188,7 +211,17 @@ def _note(session: Session, objects: Iterable) -> None:
     for obj in objects:
         if isinstance(obj, Referral):
             noted["referral"].add(obj.id)
+            attrs = db.inspect(obj).attrs
+            if any(attrs[name].history.has_changes() for name in _CLOSURE):
+                noted["same_people"].add(obj.id)
         elif isinstance(obj, _BY_REFERRAL_ID):
+            noted["referral"].add(obj.referral_id)
+            if isinstance(obj, MissingEpisode):
+                noted["same_people"].add(obj.referral_id)
+        elif isinstance(obj, Involvement):
+            # Moved by a merge or its undoing: the people it left and joined.
+            history = db.inspect(obj).attrs.person_id.history
+            noted["person"].update(p for p in (*history.added, *history.deleted, obj.person_id) if p)
             noted["referral"].add(obj.referral_id)
         elif isinstance(obj, _BY_DISCUSSION_ID):
             noted["discussion"].add(obj.discussion_id)
@@ -219,6 +252,10 @@ def _resolve(session: Session, noted: dict[str, set[int]]) -> set[int]:
             select(Notification.referral_id)
             .join(User, User.id == Notification.submitted_by_id)
             .where(User.agency_id.in_(keys))
+        ),
+        "person": lambda keys: select(Involvement.referral_id).where(Involvement.person_id.in_(keys)),
+        "same_people": lambda keys: select(Involvement.referral_id).where(
+            Involvement.person_id.in_(select(Involvement.person_id).where(Involvement.referral_id.in_(keys)))
         ),
     }
     for key, query in lookups.items():

@@ -60,6 +60,10 @@ class InterviewStatus(enum.StrEnum):
         }[self.value]
 
 
+# A return home interview still to be recorded: one held or declined is recorded.
+INTERVIEW_OUTSTANDING = (InterviewStatus.NOT_YET, InterviewStatus.OFFERED)
+
+
 class MissingEpisode(db.Model):
     __tablename__ = "missing_episodes"
 
@@ -92,7 +96,7 @@ class MissingEpisode(db.Model):
 
     @property
     def interview_outstanding(self) -> bool:
-        return self.interview_status in (InterviewStatus.NOT_YET, InterviewStatus.OFFERED)
+        return self.interview_status in INTERVIEW_OUTSTANDING
 
 
 class AssessmentFactor(db.Model):

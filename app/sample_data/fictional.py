@@ -225,3 +225,54 @@ def referral_source(rng: random.Random, incident: str) -> str:
     ):
         return "6"
     return weighted(rng, ("2A", "3A", "3B", "3E", "1A", "8", "4", "5D"), (10, 12, 15, 17, 20, 22, 23, 25))
+
+
+ADULT_FIRST = {  # parents, carers and others named on a referral, by sex
+    "1": [
+        "Daniel",
+        "Marcus",
+        "Craig",
+        "Lee",
+        "Wayne",
+        "Tariq",
+        "Piotr",
+        "Darren",
+        "Samir",
+        "Gary",
+        "Kwame",
+        "Jason",
+    ],
+    "2": [
+        "Kerry",
+        "Sarah",
+        "Gemma",
+        "Leanne",
+        "Natalie",
+        "Shazia",
+        "Agnieszka",
+        "Donna",
+        "Chloe",
+        "Joanne",
+        "Abena",
+        "Stacey",
+    ],
+}
+FOUND_WHERE = [
+    "At a friend's house (fictional)",
+    "In the town centre (fictional)",
+    "At the railway station (fictional)",
+    "At a relative's address (fictional)",
+    "In a park near home (fictional)",
+    "At an address not known to the family (fictional)",
+]
+FOUND_WITH = [None, None, "Friends of the same age", "An older male not known to the family", "A relative"]
+INTERVIEW_FINDINGS = [
+    "Went to see friends after an argument at home; no exploitation concerns disclosed.",
+    "Stayed with an older friend; says she felt safe. Worries about home shared with the school.",
+    "Was given money to carry a bag; referred to the exploitation panel.",
+    "Upset about contact arrangements; agreed a plan to talk to her key worker instead of leaving.",
+]
+INTERVIEW_DECLINED = [
+    "Did not want to talk to a worker; the offer stays open through school.",
+    "Declined on the doorstep; parent says he is fine.",
+]

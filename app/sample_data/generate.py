@@ -53,7 +53,8 @@ from app.sample_data.bulk_writer import BulkWriter
 from app.sample_data.case_mix import RECENT, RECENT_DAYS, Plan, gap_free_case
 from app.sample_data.case_templates import build_templates
 from app.sample_data.cases import Case, build_case
-from app.sample_data.planting import GAP_SLUGS, planted_case, plants_per_gap
+from app.sample_data.people import PeopleRegister
+from app.sample_data.planting import GAP_SLUGS, history_for, planted_case, plants_per_gap
 from app.sample_data.timeline import london_day, max_span_days, threshold_due
 
 __all__ = ["GAP_SLUGS", "MAX_REFERRALS", "generate", "plants_per_gap"]
@@ -89,6 +90,7 @@ def _generate(n: int, rng: random.Random, now: datetime) -> dict[str, set[int]]:
     plans = plan_cases(n, rng, now)
     templates = build_templates({p.route for p in plans}, areas["Northshire"])
     writer = BulkWriter()
+    people = PeopleRegister(now)
     planted: dict[str, set[int]] = {slug: set() for slug in GAP_SLUGS}
     today = london_day(now)
     first_referral_id = None
@@ -97,7 +99,9 @@ def _generate(n: int, rng: random.Random, now: datetime) -> dict[str, set[int]]:
             build_case(plan, templates[plan.route], areas[plan.area], now, today, new_reference)
             for plan in plans[start : start + BATCH_SIZE]
         ]
-        first_in_batch = _write_batch(writer, cases, planted)
+        for case in cases:  # in the order of receipt: a family named again is one known already
+            people.name_people(case)
+        first_in_batch = _write_batch(writer, cases, planted, people)
         first_referral_id = first_referral_id or first_in_batch
     db.session.flush()
     # The bulk inserts passed the session by, so the audit facts are worked out
@@ -118,7 +122,10 @@ def plan_cases(n: int, rng: random.Random, now: datetime) -> list[Plan]:
     for slug, count in zip(GAP_SLUGS, plants_per_gap(n), strict=True):
         for v in range(count):
             route, incident, window, flags, slugs = planted_case(slug, v, rng)
-            plans.append(Plan(route, incident, area(), window, rng.randrange(2**32), slugs, flags))
+            where = area()  # a child's earlier cases are in the same area
+            plans.append(Plan(route, incident, where, window, rng.randrange(2**32), slugs, flags))
+            for route, incident, window, flags in history_for(slug, v, rng):
+                plans.append(Plan(route, incident, where, window, rng.randrange(2**32), (), flags))
     while len(plans) < n:
         route, incident, window, flags = gap_free_case(rng)
         plans.append(Plan(route, incident, area(), window, rng.randrange(2**32), (), flags))
@@ -155,7 +162,9 @@ class _References:
                 return reference
 
 
-def _write_batch(writer: BulkWriter, cases: list[Case], planted: dict[str, set[int]]) -> int:
+def _write_batch(
+    writer: BulkWriter, cases: list[Case], planted: dict[str, set[int]], people: PeopleRegister
+) -> int:
     """Give the cases' rows their ids, note the planted ones, and insert them; returns the first referral id."""
     referral_ids = writer.reserve_ids(Referral.__table__, len(cases))
     discussion_ids = iter(
@@ -196,5 +205,6 @@ def _write_batch(writer: BulkWriter, cases: list[Case], planted: dict[str, set[i
                 row["plan_id"] = plan_id
             rows[ProtectivePlan.__table__].append(plan_row)
             rows[PlanAction.__table__] += actions
+    people.write(writer, {id(case): rid for case, rid in zip(cases, referral_ids, strict=True)}, rows)
     writer.insert_all(rows)
     return referral_ids[0]

@@ -2,8 +2,10 @@
 
 How many are planted
     k = max(1, n // 40) cases per gap, so 0.5% to 2.5% of cases per gap and
-    at least one in every gap from n = 22 up. Below 22 only the first n // 2
-    gaps get one case each, so that at least half the cases stay gap-free.
+    at least one in every gap from n = 30 up (twice the number of gaps). Below
+    that only the first n // 2 gaps get one case each, so that at least half the
+    cases stay gap-free. The earlier cases a planted history needs (gaps 12, 14
+    and 15) are gap-free and count among the rest.
 
 Each function gives variant `v` of its gap's case: a route, an incident, a window
 of receipt, the flags that plant what the route alone does not, and every gap the
@@ -134,6 +136,49 @@ def _unresolved_escalations(slug: str, v: int, rng: random.Random) -> Planted:
     return route, pick_incident(rng, PLAIN_INCIDENTS), (120, 1), {}, (slug,)
 
 
+# Gaps 12, 14 and 15 are about a child's history: the planted case comes with the earlier
+# cases about the same child (`history_for`), gap-free themselves, all with the same family
+# key in their flags, so that `app.sample_data.people` names the same child on each.
+MISSING_ROUTE = Route(rag="amber", decision="s17")
+
+
+def _repeat_missing_no_strategy_discussion(slug: str, v: int, rng: random.Random) -> Planted:
+    # The third missing episode in 90 days, decided child in need: no strategy discussion.
+    return MISSING_ROUTE, "missing", (30, 26), {"family": f"{slug}-{v}"}, (slug,)
+
+
+def _return_home_interview_overdue(slug: str, v: int, rng: random.Random) -> Planted:
+    route = MISSING_ROUTE if v % 2 else Route(decision="nfa")
+    flags = {"interview": "offered" if v % 2 else "not_yet"}
+    return route, "missing", (100, 5), flags, (slug,)
+
+
+def _repeat_no_further_action(slug: str, v: int, rng: random.Random) -> Planted:
+    incident = pick_incident(rng, {k: w for k, w in PLAIN_INCIDENTS.items() if k != "missing"})
+    return Route(decision="nfa"), incident, (150, 10), {"family": f"{slug}-{v}"}, (slug,)
+
+
+def _possible_match_unresolved(slug: str, v: int, rng: random.Random) -> Planted:
+    route = Route(rag="amber", decision="s17")
+    return route, pick_incident(rng, PLAIN_INCIDENTS), (120, 5), {"match_of": f"{slug}-{v}"}, (slug,)
+
+
+# The earlier, gap-free cases a planted case's history needs: (route, incident, window, flags).
+History = list[tuple[Route, str, Window, dict]]
+
+
+def history_for(slug: str, v: int, rng: random.Random) -> History:
+    family = {"family": f"{slug}-{v}"}
+    if slug == "repeat-missing-no-strategy-discussion":  # two earlier episodes, weeks apart
+        return [(MISSING_ROUTE, "missing", (70, 66), family), (MISSING_ROUTE, "missing", (50, 46), family)]
+    if slug == "repeat-no-further-action":  # closed with no further action months before
+        incident = pick_incident(rng, {k: w for k, w in PLAIN_INCIDENTS.items() if k != "missing"})
+        return [(Route(decision="nfa"), incident, (330, 250), family)]
+    if slug == "possible-match-unresolved":  # the child already known
+        return [(Route(rag="amber", decision="s17"), pick_incident(rng, PLAIN_INCIDENTS), (350, 200), family)]
+    return []
+
+
 # The gaps of docs/audit-rules.md, in its order, each with what plants a case in it.
 PLANTERS: dict[str, Callable[[str, int, random.Random], Planted]] = {
     "s47-no-strategy-discussion": _s47_no_strategy_discussion,
@@ -147,6 +192,10 @@ PLANTERS: dict[str, Callable[[str, int, random.Random], Planted]] = {
     "police-protection": _police_protection,
     "icpc-overdue": _icpc_overdue,
     "unresolved-escalations": _unresolved_escalations,
+    "repeat-missing-no-strategy-discussion": _repeat_missing_no_strategy_discussion,
+    "return-home-interview-overdue": _return_home_interview_overdue,
+    "repeat-no-further-action": _repeat_no_further_action,
+    "possible-match-unresolved": _possible_match_unresolved,
 }
 GAP_SLUGS: tuple[str, ...] = tuple(PLANTERS)
 

@@ -131,3 +131,55 @@ def test_a_bad_filter_on_an_export_says_what_is_wrong_and_records_nothing(client
     assert response.status_code == 400 and response.mimetype == "text/html"
     assert "The start of the period must be a real date" in response.get_data(as_text=True)
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all() == []
+
+
+# ---------------------------------------------------------------- gaps 12 to 15 on generated cases
+
+HISTORY_GAPS = (
+    "repeat-missing-no-strategy-discussion",
+    "return-home-interview-overdue",
+    "repeat-no-further-action",
+    "possible-match-unresolved",
+)
+
+
+def test_each_history_gap_lists_its_planted_cases_for_a_manager_and_the_dashboard_counts_them(
+    client, clock, make_user
+):
+    from datetime import UTC, datetime
+
+    from app.models import Agency, AgencyKind, Referral
+    from app.sample_data.generate import generate
+
+    now = clock.set(datetime(2026, 4, 7, 9, 30, tzinfo=UTC), tick=True)
+    planted = generate(60, seed=11, now=now)
+    db.session.commit()
+    for area in ("Northshire", "Southvale"):
+        social = db.session.scalar(
+            select(Agency).where(
+                Agency.local_authority_area == area, Agency.kind == AgencyKind.CHILDRENS_SOCIAL_CARE
+            )
+        )
+        manager = make_user(RoleName.MASH_MANAGER, agency=social)
+        sign_in(client, manager.email)
+        in_area = dict(
+            db.session.execute(
+                select(Referral.id, Referral.reference).where(Referral.local_authority_area == area)
+            ).all()
+        )
+        dashboard = client.get("/audit/")
+        assert dashboard.status_code == 200
+        page = dashboard.get_data(as_text=True)
+        for slug in HISTORY_GAPS:
+            expected = {i for i in planted[slug] if i in in_area}
+            counted = re.search(rf'data-gap="{slug}" href="[^"]+">(\d+)', page)
+            assert counted and int(counted.group(1)) == len(expected), (area, slug)
+            response = client.get(f"/audit/gaps/{slug}")
+            assert response.status_code == 200
+            listing = response.get_data(as_text=True)
+            assert f"<strong>{len(expected)}</strong> case" in listing, (area, slug)
+            listed = {int(i) for i in re.findall(r'data-referral-id="(\d+)"', listing)}
+            assert listed == expected, (area, slug)
+            assert all(in_area[i] in listing for i in expected)
+        client.post("/sign-out")
+    assert all(planted[slug] for slug in HISTORY_GAPS)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from app.domain.working_days import add_working_days, is_working_day
+from app.domain.clock import LONDON
+from app.domain.working_days import WorkingCalendar, add_working_days, is_working_day
 
 
 def working_days(count: int) -> str:
@@ -32,3 +33,30 @@ def latest_date_past_target(today: date, working_days_allowed: int) -> date:
     while add_working_days(day, working_days_allowed) >= today:
         day -= timedelta(days=1)
     return day
+
+
+def latest_start_past_working_days(calendar: WorkingCalendar, now: datetime, days: float) -> datetime:
+    """The moment before which a start is more than `days` working days old at `now`, in the
+    calendar's working time: a start S is past them exactly when S < this, that is when
+    `calendar.hours_between(S, now)` is more than `days` working days of hours. Lists and
+    facts compare with it in SQL.
+
+    Walks back through the working windows from `now`. Time outside working hours
+    adds nothing, so when the working time runs out exactly at an opening the moment
+    is the close of the window before.
+    """
+    remaining = timedelta(hours=days * calendar.hours_per_day)
+    local_now = now.astimezone(LONDON)
+    day = local_now.date()
+    while True:
+        if is_working_day(day):
+            opens = datetime.combine(day, calendar.opens, tzinfo=LONDON)
+            closes = min(datetime.combine(day, calendar.closes, tzinfo=LONDON), local_now)
+            if closes > opens:
+                # Wall-clock arithmetic within one window, as WorkingCalendar.add does.
+                span = closes.replace(tzinfo=None) - opens.replace(tzinfo=None)
+                if remaining < span:
+                    moment = closes.replace(tzinfo=None) - remaining
+                    return moment.replace(tzinfo=LONDON).astimezone(UTC)
+                remaining -= span
+        day -= timedelta(days=1)
