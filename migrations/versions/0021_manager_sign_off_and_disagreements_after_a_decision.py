@@ -1,7 +1,7 @@
 """manager sign-off of no further action and early help; professional disagreements raised after a decision
 
 Revision ID: 0021
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-02 11:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0021'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
