@@ -1,5 +1,7 @@
-"""Finding a person: by NHS number, by date of birth (mistypings included) or by name
-(misspellings included). Only people named on referrals the user may see are found."""
+"""Finding people and referrals: by a referral's reference, by NHS number, by date of
+birth (mistypings included), by postcode or address (past ones too), or by name
+(misspellings included). Only people named on referrals the user may see, and only
+referrals the user may see, are found."""
 
 from __future__ import annotations
 
@@ -10,15 +12,16 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from app.domain.matching import date_of_birth_variants, fold, given_name_similarity, phonetic
+from app.domain.matching import date_of_birth_variants, fold, given_name_similarity, phonetic, postcodes_in
 from app.domain.nhs_number import normalise_nhs_number
 from app.extensions import db
-from app.models import Person, PersonName, User
+from app.models import Person, PersonAddress, PersonName, Referral, User
 
 PAGE_SIZE = 25
 MAX_CANDIDATES = 500
 _DATE = re.compile(r"^\s*(\d{1,2})[\s/.-](\d{1,2})[\s/.-](\d{4})\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+_REFERENCE = re.compile(r"^\s*FD-?\d{2}-?[A-Z0-9]{6}\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class SearchResult:
     people: list[Person]
     searched_for: str  # in words, for the page: "NHS number 943 476 5919"
     problem: str | None = None
+    referrals: tuple[Referral, ...] = ()
 
 
 def _as_date(text: str) -> date | None | str:
@@ -64,6 +68,11 @@ def search_people(user: User, q: str) -> SearchResult:
         .where(Person.id.in_(Person.visible_ids(user)), Person.merged_into_id.is_(None))
         .options(selectinload(Person.names), selectinload(Person.addresses))
     )
+    if _REFERENCE.match(q):
+        compact = re.sub(r"[\s-]", "", q).upper()
+        reference = f"{compact[:2]}-{compact[2:4]}-{compact[4:]}"
+        found = db.session.scalars(Referral.visible_to(user).where(Referral.reference == reference)).all()
+        return SearchResult([], f"the reference {reference}", referrals=tuple(found))
     digits = re.sub(r"[\s-]", "", q)
     if digits.isdigit() and len(digits) == 10:
         nhs = normalise_nhs_number(digits)
@@ -83,9 +92,27 @@ def search_people(user: User, q: str) -> SearchResult:
             sorted(people, key=lambda p: (p.date_of_birth != born, p.full_name)),
             f"date of birth {born:%-d %B %Y}",
         )
+    postcode = postcodes_in(q)
+    if postcode and len(re.sub(r"\s", "", q)) <= 8:
+        (postcode,) = postcode
+        ids = select(PersonAddress.person_id).where(PersonAddress.postcode == postcode)
+        people = db.session.scalars(
+            visible.where(Person.id.in_(ids)).order_by(Person.full_name, Person.id).limit(PAGE_SIZE)
+        ).all()
+        return SearchResult(list(people), f"the postcode {postcode}, now or before")
+    if any(c.isdigit() for c in q):
+        # A house number and a street: an address, now or before.
+        pattern = "%" + "%".join(re.findall(r"[A-Za-z0-9]+", q)) + "%"
+        ids = select(PersonAddress.person_id).where(PersonAddress.address.ilike(pattern)).limit(MAX_CANDIDATES)
+        people = db.session.scalars(
+            visible.where(Person.id.in_(ids)).order_by(Person.full_name, Person.id).limit(PAGE_SIZE)
+        ).all()
+        return SearchResult(list(people), f"the address {q}, now or before")
     words = fold(q).replace("-", " ").split()
     if not words:
-        return SearchResult([], q, "Enter a name, a date of birth or an NHS number")
+        return SearchResult(
+            [], q, "Enter a name, a date of birth, an NHS number, an address, a postcode or a reference"
+        )
     sounds = sorted({phonetic(w)[:16] for w in words if w})
     ids = select(PersonName.person_id).where(PersonName.surname_sound.in_(sounds)).limit(MAX_CANDIDATES)
     candidates = db.session.scalars(

@@ -173,3 +173,52 @@ def test_the_api_records_the_adults_named_and_links_a_known_suspect_by_nhs_numbe
     assert (first, "suspect", "Dale Example") in roles and (second, "parent_carer", "Pat Example") in roles
     suspects = db.session.query(Person).filter_by(nhs_number="9434765919").all()
     assert len(suspects) == 1  # the same suspect, linked by NHS number
+
+
+def test_search_finds_a_referral_by_its_reference_and_people_by_postcode_and_address(
+    client, start_journey, mash
+):
+    moved = steps.child("Casey Fictional", date(2013, 3, 4), address="3 Former Street, Northshire NS1 2AB")
+    first = start_journey(children=[moved])
+    # The same child later, by NHS number, at a new address: the old one still finds them.
+    start_journey(
+        children=[steps.child("Casey Fictional", date(2013, 3, 4), address="9 New Road, Northshire NS9 9ZZ")]
+    )
+    person = person_of(first.referral)
+    other = start_journey(
+        children=[steps.child("Morgan Example", date(2010, 7, 21), address="5 Elsewhere Lane")]
+    )
+    sign_in(client, mash["health"].email)
+    reference = first.referral.reference
+    for q in (reference, reference.lower(), reference.replace("-", "")):
+        html = page(client.get("/people", query_string={"q": q}))
+        assert f'href="/referrals/{first.referral.id}"' in html, q
+        assert other.referral.reference not in html, q
+    for q in ("ns1 2ab", "NS12AB", "3 Former Street", "3 former st"):
+        html = page(client.get("/people", query_string={"q": q}))
+        assert f'href="/people/{person.id}"' in html, q
+        assert "Morgan Example" not in html, q
+    # Another area's police do not find the referral by its reference.
+    client.post("/sign-out")
+    sign_in(client, mash["outsider"].email)
+    html = page(client.get("/people", query_string={"q": reference}))
+    assert "0 referrals found" in html
+    assert f'href="/referrals/{first.referral.id}"' not in html
+    assert f'href="/people/{person.id}"' not in page(client.get("/people", query_string={"q": "NS1 2AB"}))
+
+
+def test_search_is_in_the_header_for_every_role_that_works_cases(client, mash, make_user):
+    from app.models import RoleName
+
+    for key in ("police", "social_care", "health", "manager"):
+        client.post("/sign-out")
+        sign_in(client, mash[key].email)
+        html = page(client.get("/"))
+        assert mash[key].full_name in html and 'id="header-search"' in html and 'action="/people"' in html, (
+            key
+        )
+    admin = make_user(RoleName.ADMINISTRATOR, agency=mash["social_care"].agency)
+    client.post("/sign-out")
+    sign_in(client, admin.email)
+    assert admin.full_name in page(client.get("/"))
+    assert 'id="header-search"' not in page(client.get("/"))
