@@ -26,7 +26,8 @@ class Permission(enum.StrEnum):
     AUDIT = "audit"  # see the audit area: dashboard, gap lists, case audits, exports
     RECORD_CASE_AUDIT = "record_case_audit"
     DRAW_AUDIT_SAMPLE = "draw_audit_sample"
-    LINK_PEOPLE = "link_people"  # confirm or reject possible matches, undo a merge
+    LINK_PEOPLE = "link_people"  # confirm or reject possible matches, undo a merge, correct relationships
+    RECORD_FLAGS = "record_flags"  # social care's flags on a person: plans, looked after, sex offender
     SET_RESPONSE_TIMES = "set_response_times"  # the partnership's response times (RAG and other clocks)
     REVIEW_DISAGREEMENTS = (
         "review_disagreements"  # decide a professional disagreement raised after a decision
@@ -38,7 +39,13 @@ ROLE_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {
         {Permission.SUBMIT_NOTIFICATION, Permission.VIEW_REFERRALS, Permission.WORK_TASKS}
     ),
     RoleName.SOCIAL_CARE: frozenset(
-        {Permission.RECORD_CONTACT, Permission.VIEW_REFERRALS, Permission.WORK_TASKS, Permission.LINK_PEOPLE}
+        {
+            Permission.RECORD_CONTACT,
+            Permission.VIEW_REFERRALS,
+            Permission.WORK_TASKS,
+            Permission.LINK_PEOPLE,
+            Permission.RECORD_FLAGS,
+        }
     ),
     RoleName.HEALTH: frozenset({Permission.RECORD_CONTACT, Permission.VIEW_REFERRALS, Permission.WORK_TASKS}),
     RoleName.MASH_MANAGER: frozenset(
@@ -49,6 +56,7 @@ ROLE_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {
             Permission.RECORD_CASE_AUDIT,
             Permission.DRAW_AUDIT_SAMPLE,
             Permission.LINK_PEOPLE,
+            Permission.RECORD_FLAGS,
             Permission.REVIEW_DISAGREEMENTS,
         }
     ),

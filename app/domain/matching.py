@@ -102,6 +102,11 @@ def fold(text: str) -> str:
     return " ".join(_NOT_LETTERS.sub(" ", plain).replace("'", "").split())
 
 
+def address_key(text: str | None) -> str:
+    """An address for comparing with another: lower case, its words and numbers only."""
+    return " ".join(re.findall(r"[a-z0-9]+", (text or "").lower()))
+
+
 def postcodes_in(text: str) -> set[str]:
     """UK postcodes found in an address, normalised as 'AB1 2CD'."""
     return {f"{a} {b}" for a, b in _POSTCODE.findall((text or "").upper())}

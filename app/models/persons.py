@@ -70,12 +70,48 @@ class RelationshipKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """How the first person is related to the second: "Parent or carer of"."""
         return {
             "parent_of": "Parent or carer of",
             "partner_of": "Partner of",
             "sibling_of": "Sibling of",
             "lives_with": "Lives with",
         }[self.value]
+
+    @property
+    def reverse_label(self) -> str:
+        """How the second person is related to the first: "Child of"."""
+        return "Child of" if self is RelationshipKind.PARENT_OF else self.label
+
+    @property
+    def symmetric(self) -> bool:
+        return self is not RelationshipKind.PARENT_OF
+
+
+class PersonFlag(enum.StrEnum):
+    """The flags children's social care records on a person; each is a column of `Person`."""
+
+    CHILD_PROTECTION_PLAN = "child_protection_plan"
+    CHILD_IN_NEED = "child_in_need"
+    LOOKED_AFTER = "looked_after"
+    REGISTERED_SEX_OFFENDER = "registered_sex_offender"
+
+    @property
+    def label(self) -> str:
+        return {
+            "child_protection_plan": "Child protection plan",
+            "child_in_need": "Child in need",
+            "looked_after": "Looked after",
+            "registered_sex_offender": "Registered sex offender",
+        }[self.value]
+
+    @property
+    def adults_only(self) -> bool:
+        return self is PersonFlag.REGISTERED_SEX_OFFENDER
+
+    @property
+    def children_only(self) -> bool:
+        return self in (PersonFlag.CHILD_PROTECTION_PLAN, PersonFlag.CHILD_IN_NEED, PersonFlag.LOOKED_AFTER)
 
 
 class Person(db.Model):
@@ -112,16 +148,7 @@ class Person(db.Model):
 
     @property
     def flags(self) -> list[str]:
-        return [
-            label
-            for flag, label in (
-                (self.child_protection_plan, "Child protection plan"),
-                (self.child_in_need, "Child in need"),
-                (self.looked_after, "Looked after"),
-                (self.registered_sex_offender, "Registered sex offender"),
-            )
-            if flag
-        ]
+        return [flag.label for flag in PersonFlag if getattr(self, flag.value)]
 
     @classmethod
     def visible_ids(cls, user: User):
@@ -260,7 +287,10 @@ class PersonMerge(db.Model):
 
 
 class PersonRelationship(db.Model):
-    """How two people are related: derived from referrals, or recorded by a worker."""
+    """A worker's correction to how two people are related. Relationships otherwise follow
+    from the referrals that name both (app/people/relationships.py); a row here adds one
+    the records do not show (`ended` false) or says one they show is wrong or over
+    (`ended` true). A symmetric kind is stored with the lower person id first."""
 
     __tablename__ = "person_relationships"
 
@@ -271,8 +301,28 @@ class PersonRelationship(db.Model):
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="SET NULL"))
     corrected: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     ended: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    reason: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
     other: Mapped[Person] = relationship(foreign_keys=[other_id])
+    recorded_by: Mapped[User | None] = relationship()
 
     __table_args__ = (UniqueConstraint("person_id", "other_id", "kind", name="uq_person_relationships"),)
+
+
+class PersonFlagChange(db.Model):
+    """Each time social care sets or clears a flag on a person: who, when and why."""
+
+    __tablename__ = "person_flag_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    flag: Mapped[PersonFlag] = mapped_column(_enum(PersonFlag, "person_flag"))
+    now_set: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    changed_by: Mapped[User] = relationship()

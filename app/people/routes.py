@@ -7,12 +7,15 @@ from flask_login import current_user
 
 from app.auth.routes import safe_next
 from app.extensions import db
-from app.models import Person, PersonMerge, PossibleMatch, record_audit_event
-from app.people import services
+from app.forms import apply_errors
+from app.models import Person, PersonFlag, PersonMerge, PossibleMatch, RelationshipKind, record_audit_event
+from app.people import relationships, services
+from app.people.forms import AddRelationshipForm, EndRelationshipForm, FlagsForm
 from app.people.history import person_record
 from app.people.search import search_people
 from app.permissions import Permission, requires
 from app.referrals.routes import load_visible_referral
+from app.transaction import savepoint
 
 bp = Blueprint("people", __name__)
 
@@ -43,8 +46,109 @@ def show(person_id: int):
     record_audit_event(current_user, "viewed", f"person:{person.id}", page="person")
     merges = db.session.query(PersonMerge).filter_by(survivor_id=person.id, undone_at=None).all()
     return render_template(
-        "people/show.html", person=person, record=person_record(person, current_user), merges=merges
+        "people/show.html",
+        person=person,
+        record=person_record(person, current_user),
+        merges=merges,
+        related=relationships.relationships_of(person, current_user),
+        flag_changes=relationships.flag_history(person),
     )
+
+
+def load_current_person(person_id: int) -> Person:
+    """A person the user may see who has not been joined to another record."""
+    person = load_visible_person(person_id)
+    if person.merged_into_id is not None:
+        abort(404)
+    return person
+
+
+@bp.route("/people/<int:person_id>/relationships/new", methods=["GET", "POST"])
+@requires(Permission.LINK_PEOPLE)
+def add_relationship(person_id: int):
+    person = load_current_person(person_id)
+    form = AddRelationshipForm()
+    linked = [other for other, _, _ in person_record(person, current_user).linked]
+    form.other_id.choices = [("", "Choose a person")] + [
+        (str(p.id), f"{p.full_name}, born {p.date_of_birth:%-d %B %Y}" if p.date_of_birth else p.full_name)
+        for p in linked
+    ]
+    if form.validate_on_submit():
+        other = db.session.get(Person, int(form.other_id.data))
+        try:
+            with savepoint():
+                relationships.correct_relationship(
+                    current_user,
+                    person,
+                    other,
+                    RelationshipKind(form.kind.data),
+                    ended=False,
+                    reason=form.reason.data,
+                )
+        except services.PersonInvalid as error:
+            apply_errors(form, {("other_id" if k == "other" else k): v for k, v in error.errors.items()})
+        else:
+            flash(f"Relationship added to {person.full_name}'s record.", "success")
+            return redirect(url_for("people.show", person_id=person.id, _anchor="relationships"))
+    return render_template("people/add_relationship.html", person=person, form=form, linked=linked), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/people/<int:person_id>/relationships/<kind>/<int:other_id>/remove", methods=["GET", "POST"])
+@requires(Permission.LINK_PEOPLE)
+def end_relationship(person_id: int, kind: str, other_id: int):
+    person = load_current_person(person_id)
+    try:
+        kind = RelationshipKind(kind)
+    except ValueError:
+        abort(404)
+    shown = next(
+        (
+            r
+            for r in relationships.relationships_of(person, current_user).shown
+            if r.kind is kind and r.other.id == other_id
+        ),
+        None,
+    )
+    if shown is None:
+        abort(404)
+    form = EndRelationshipForm()
+    if form.validate_on_submit():
+        try:
+            with savepoint():
+                relationships.correct_relationship(
+                    current_user, person, shown.other, kind, ended=True, reason=form.reason.data
+                )
+        except services.PersonInvalid as error:
+            apply_errors(form, error.errors)
+        else:
+            flash(f"Removed: {person.full_name} {shown.label.lower()} {shown.other.full_name}.", "success")
+            return redirect(url_for("people.show", person_id=person.id, _anchor="relationships"))
+    return render_template("people/end_relationship.html", person=person, relationship=shown, form=form), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/people/<int:person_id>/flags", methods=["GET", "POST"])
+@requires(Permission.RECORD_FLAGS)
+def flags(person_id: int):
+    person = load_current_person(person_id)
+    form = FlagsForm()
+    if request.method == "GET":
+        form.flags.data = [f.value for f in PersonFlag if getattr(person, f.value)]
+    elif form.validate_on_submit():
+        try:
+            with savepoint():
+                relationships.set_flags(
+                    current_user, person, {PersonFlag(v) for v in form.flags.data or []}, form.reason.data
+                )
+        except services.PersonInvalid as error:
+            apply_errors(form, error.errors)
+        else:
+            flash(f"Flags saved on {person.full_name}'s record.", "success")
+            return redirect(url_for("people.show", person_id=person.id, _anchor="flags"))
+    return render_template("people/flags.html", person=person, form=form), 400 if form.errors else 200
 
 
 @bp.route("/referrals/<int:referral_id>/possible-matches/<int:match_id>", methods=["POST"])

@@ -103,7 +103,9 @@ def search_people(user: User, q: str) -> SearchResult:
     if any(c.isdigit() for c in q):
         # A house number and a street: an address, now or before.
         pattern = "%" + "%".join(re.findall(r"[A-Za-z0-9]+", q)) + "%"
-        ids = select(PersonAddress.person_id).where(PersonAddress.address.ilike(pattern)).limit(MAX_CANDIDATES)
+        ids = (
+            select(PersonAddress.person_id).where(PersonAddress.address.ilike(pattern)).limit(MAX_CANDIDATES)
+        )
         people = db.session.scalars(
             visible.where(Person.id.in_(ids)).order_by(Person.full_name, Person.id).limit(PAGE_SIZE)
         ).all()
