@@ -183,3 +183,34 @@ def test_social_care_records_flags_with_a_reason_and_bad_flags_are_refused(clien
     assert client.get(url).status_code == 403
     assert client.post(url, data={"reason": "x"}).status_code == 403
     assert "Registered sex offender" in page(client.get(f"/people/{dale.id}"))
+
+
+def test_a_correction_follows_a_merged_record_and_goes_back_with_the_unmerge(client, start_journey, mash):
+    from app.models import PossibleMatch
+    from app.people import services
+
+    first = household_referral(start_journey)
+    casey = person(first.referral, "Casey Fictional")
+    later = start_journey(
+        children=[steps.child("Kasey Fictionall", date(2015, 6, 12), address="1 Other Road")],
+        people=[{"role": "household_member", "full_name": "Lee Lodger", "address": "1 Other Road"}],
+    )
+    kasey = person(later.referral, "Kasey Fictionall")
+    lee = person(later.referral, "Lee Lodger")
+    sign_in(client, mash["social_care"].email)
+    url = f"/people/{kasey.id}/relationships/lives_with/{lee.id}/remove"
+    assert client.post(url, data={"reason": "Lee moved out in May."}).status_code == 302
+    match = (
+        db.session.query(PossibleMatch).filter_by(referral_id=later.referral.id, candidate_id=casey.id).one()
+    )
+    merge = services.confirm_match(mash["social_care"], match)
+    db.session.commit()
+    html = page(client.get(f"/people/{casey.id}"))
+    rows = html.split('id="relationship-table"')[1].split("</table>")[0]
+    assert "Robin Fictional" in rows and "Lee Lodger" not in rows  # the removal followed the merge
+    assert "Lee moved out in May." in html
+    services.unmerge(mash["social_care"], merge)
+    db.session.commit()
+    html = page(client.get(f"/people/{casey.id}"))
+    assert "Lee moved out in May." not in html and "Lee Lodger" not in html
+    assert "Lee moved out in May." in page(client.get(f"/people/{kasey.id}"))
