@@ -1,0 +1,1 @@
+from tests.referrals.conftest import mash  # noqa: F401 (fixture)
