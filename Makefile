@@ -7,13 +7,14 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run timers test test-dates test-browser lint format db demo assets browser clean help
+.PHONY: run timers test test-dates test-browser lint format db demo assets browser bench clean help
 
 help:
 	@echo "make run    set up everything and serve on http://127.0.0.1:5000, with the timer worker (development)"
 	@echo "make timers the timer worker on its own (flask timers run --loop)"
 	@echo "make test   set up everything and run the whole test suite, browser tests included"
 	@echo "make test-dates  the suite (without browser tests) at each instant in TEST_DATES"
+	@echo "make bench  the real request path under gunicorn, driven by Locust, on SQLite and PostgreSQL"
 	@echo "make lint   ruff lint and format check"
 
 # Python dependencies, reinstalled when a requirements file changes.
@@ -63,6 +64,17 @@ timers: $(BIN)/.installed db
 
 test: $(BIN)/.installed assets browser
 	$(BIN)/pytest
+
+# The load generator in its own virtualenv, so that its dependencies never touch the app's.
+.venv-bench/.installed: requirements-bench.txt
+	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+# gunicorn on SQLite and a scratch PostgreSQL database, driven over loopback (docs/performance.md).
+# BENCH_ARGS passes options, e.g. make bench BENCH_ARGS="--db postgresql --clients 20 --background 100000".
+bench: $(BIN)/.installed .venv-bench/.installed assets
+	$(BIN)/python scripts/bench_http.py $(BENCH_ARGS)
 
 # The instants `make test-dates` starts the clock at: a Tuesday in June; the
 # Friday 16:59 before the August bank holiday Monday; Christmas Eve; a leap

@@ -128,6 +128,8 @@ class Config:
         self.MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "front-door@localhost")
         # Where the service is reached, for the links in emails.
         self.SERVICE_URL = _env("SERVICE_URL", "http://127.0.0.1:5000")
+        # `make bench` only: each reply says how many SQL statements and commits it took.
+        self.COUNT_SQL = _env("FRONT_DOOR_COUNT_SQL").lower() in {"1", "true", "yes"}
 
     def validate(self) -> None:
         """Raise ConfigError naming the first missing setting."""

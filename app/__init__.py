@@ -70,6 +70,9 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     access_log.init_app(app)
     configure_engine(app)
+    from app import request_counts
+
+    request_counts.init_app(app)
     from app.referrals import workflow
 
     workflow.init_app(app)

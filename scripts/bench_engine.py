@@ -20,6 +20,18 @@ sys.path.insert(0, str(ROOT))
 
 from app.workflow.engine import FrontDoorEngine  # noqa: E402
 
+# Every clock a BPMN timer reads, far in the future, as the web layer sends them at triage.
+DUE_TIMES = {
+    task: {"at": "2099-01-05T09:00:00+00:00", "basis": "Benchmark", "working_time": False}
+    for task in (
+        "threshold_decision",
+        "strategy_discussion",
+        "police_confirm_plan",
+        "health_confirm_plan",
+        "police_protection_in_force",
+    )
+}
+
 
 def _mid_process_state(engine: FrontDoorEngine) -> str:
     """A referral waiting at the threshold decision (after triage and the three research tasks)."""
@@ -33,7 +45,9 @@ def _mid_process_state(engine: FrontDoorEngine) -> str:
         },
     )
     (triage,) = engine.ready_tasks(wf)
-    engine.complete_task(wf, triage.id, data={"rag": "amber", "significant_harm_suspected": False})
+    engine.complete_task(
+        wf, triage.id, data={"rag": "amber", "significant_harm_suspected": False, "due_times": DUE_TIMES}
+    )
     for task in engine.ready_tasks(wf):
         key = {"police_research": "police_disagrees", "health_research": "health_disagrees"}.get(
             task.bpmn_id, "social_care_disagrees"
@@ -42,16 +56,25 @@ def _mid_process_state(engine: FrontDoorEngine) -> str:
     return engine.dump_state(wf)
 
 
-def main(iterations: int = 2000) -> None:
-    engine = FrontDoorEngine(ROOT / "workflows")
+def bare_step(engine: FrontDoorEngine):
+    """One web request's worth of engine work at the threshold decision, as a function to time."""
     spec = engine.current
     state = _mid_process_state(engine)
 
     def one_step() -> str:
         wf = engine.load(spec, state)
         (decision,) = engine.ready_tasks(wf)
-        engine.complete_task(wf, decision.id, lane="Social care", data={"threshold_outcome": "s17"})
+        engine.complete_task(
+            wf, decision.id, lane="Social care", data={"threshold_outcome": "s17", "due_times": DUE_TIMES}
+        )
         return engine.dump_state(wf)
+
+    return one_step, spec, state
+
+
+def main(iterations: int = 2000) -> None:
+    engine = FrontDoorEngine(ROOT / "workflows")
+    one_step, spec, state = bare_step(engine)
 
     for _ in range(200):  # warm up caches and the allocator
         one_step()
