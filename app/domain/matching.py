@@ -132,6 +132,9 @@ class Name:
             last -= 2
         surname = tuple(t for t in tokens[last:] if t != "-")
         before = [t for t in tokens[:last] if t != "-"]
+        if not before:
+            # Every word is joined by hyphens ("Ann - Smith"): the first is the given name.
+            return cls(given=words[0], middle=(), surname_parts=tuple(words[1:]))
         return cls(given=before[0], middle=tuple(before[1:]), surname_parts=surname)
 
     @property

@@ -133,3 +133,11 @@ def test_a_plainly_different_date_of_birth_is_never_a_match(first, last, born, d
     if other in date_of_birth_variants(born) or (other.month, other.day) == (born.month, born.day):
         return
     assert not match([f"{first} {last}"], [f"{first} {last}"], born, other).is_possible_match
+
+
+def test_names_joined_only_by_hyphens_or_holding_digits_are_read_not_crashed_on():
+    from app.domain.matching import Name
+
+    assert Name.parse("Ann - Smith") == Name(given="ann", middle=(), surname_parts=("smith",))
+    assert Name.parse("Sibling0-0 Fictional").given == "sibling"
+    assert Name.parse("Mary-Jane - Smith - Jones").surname_parts[-1] == "jones"

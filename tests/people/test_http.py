@@ -222,3 +222,32 @@ def test_search_is_in_the_header_for_every_role_that_works_cases(client, mash, m
     sign_in(client, admin.email)
     assert admin.full_name in page(client.get("/"))
     assert 'id="header-search"' not in page(client.get("/"))
+
+
+def test_a_notification_naming_a_child_with_a_spaced_hyphen_is_recorded(client, mash):
+    from tests.referrals.test_http import token_for
+
+    payload = {
+        "incident_type": "neglect",
+        "occurred_date": (london_today() - timedelta(days=1)).isoformat(),
+        "occurred_time": "10:00",
+        "location": "1 Imaginary Road",
+        "description": "Concern reported by a neighbour.",
+        "immediate_action": "Visited.",
+        "children": [
+            {
+                "full_name": "Ann - Smith",
+                "address": "1 Imaginary Road",
+                "date_of_birth": "2016-05-05",
+                "sex": "2",
+                "present": True,
+                "spoken_to": True,
+                "voice": "I'm fine.",
+                "demeanour": "Calm.",
+            }
+        ],
+    }
+    headers = token_for(mash["police"])
+    for _ in range(2):  # the second is matched against the first
+        response = client.post("/api/v1/notifications", json=payload, headers=headers)
+        assert response.status_code == 201, response.get_json()
