@@ -221,6 +221,28 @@ CHILD_FIELDS = (
 )
 
 
+RECORDED_AFTER_RECEIPT = (
+    "The time it was recorded must be before it reached the MASH ({now}): "
+    "it cannot be after receipt or in the future"
+)
+RECORDED_BEFORE_INCIDENT = "The time it was recorded must be after the incident ({occurred})"
+
+
+def check_recorded_at(recorded_at: datetime | None, occurred_at: datetime, received_at: datetime) -> dict:
+    """When the notifier recorded it, if they said: between the incident and receipt by the MASH."""
+    if recorded_at is None:
+        return {}
+    if recorded_at > received_at:
+        return {"recorded_at": RECORDED_AFTER_RECEIPT.format(now=_london(received_at))}
+    if recorded_at < occurred_at:
+        return {"recorded_at": RECORDED_BEFORE_INCIDENT.format(occurred=_london(occurred_at))}
+    return {}
+
+
+def _london(moment: datetime) -> str:
+    return f"{moment.astimezone(LONDON):%-d %B %Y %H:%M}"
+
+
 def create_referral(actor: User, data: dict) -> Referral:
     """Record a notification or contact, its children, and start the front-door process."""
     now = utcnow()
@@ -230,6 +252,7 @@ def create_referral(actor: User, data: dict) -> Referral:
     errors |= check_episode(data.get("missing_episode"), now)
     if occurred_at > now:
         errors["occurred_at"] = "The date of the incident must be today or in the past"
+    errors |= check_recorded_at(data.get("recorded_at"), occurred_at, now)
     incident = IncidentType(data["incident_type"])
     if incident is IncidentType.DOMESTIC_ABUSE and not data.get("dash_level"):
         errors["dash_level"] = "Select the DASH risk level"
@@ -247,7 +270,10 @@ def create_referral(actor: User, data: dict) -> Referral:
         version=1,
     )
     referral.notification = Notification(
-        incident_type=incident, submitted_by=actor, **{f: data.get(f) for f in NOTIFICATION_FIELDS}
+        incident_type=incident,
+        submitted_by=actor,
+        recorded_at=data.get("recorded_at") or now,
+        **{f: data.get(f) for f in NOTIFICATION_FIELDS},
     )
     referral.children = [Child(**{f: c.get(f) for f in CHILD_FIELDS}) for c in data["children"]]
     # Police protection still in force when the MASH receives the notification: its 72 hours run.
