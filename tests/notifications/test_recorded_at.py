@@ -18,7 +18,6 @@ from app.models import Referral
 from app.timers import due as due_times
 from tests.conftest import sign_in
 from tests.notifications.test_forms import child, contact, post
-from tests.referrals.conftest import mash  # noqa: F401 (fixture)
 from tests.referrals.test_bad_input import notification_json, token_for
 
 # A Tuesday in March (Greenwich Mean Time: London wall time is UTC).
