@@ -170,3 +170,91 @@ def test_the_police_form_offers_the_police_record_time(client, mash):
     page = client.get("/notifications/new").get_data(as_text=True)
     assert "When was it recorded in the police system?" in page
     assert 'name="recorded_time"' in page
+
+
+def test_a_backlog_entry_gives_when_the_mash_received_it_and_the_clocks_run_from_then(client, mash, clock):
+    clock.set(NOW)
+    response = client.post(
+        "/api/v1/notifications",
+        json=api_notification(
+            recorded_date="2026-03-09",
+            recorded_time="11:00",
+            received_date="2026-03-09",
+            received_time="12:00",
+        ),
+        headers=token_for(mash["police"]),
+    )
+    assert response.status_code == 201, response.get_json()
+    referral = db.session.get(Referral, response.get_json()["id"])
+    received = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
+    assert referral.received_at == received
+    assert referral.notification.recorded_at == datetime(2026, 3, 9, 11, 0, tzinfo=UTC)
+    assert referral.created_at == NOW  # entered now: that is when it was recorded here
+    # One working day from receipt on Monday: due at noon today, so already due.
+    assert referral.threshold_due_at == datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    assert [t.due_at for t in referral.ready_tasks] == [datetime(2026, 3, 10, 12, 0, tzinfo=UTC)]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        (
+            {"received_date": "2026-03-10", "received_time": "12:01"},
+            "received_time",
+            "The time the MASH received it must be in the past",
+        ),
+        (
+            {"received_date": "2026-03-09", "received_time": "09:00"},
+            "received_time",
+            "The time the MASH received it must be after the incident",
+        ),
+        # Recorded by the police after the MASH says it received it.
+        (
+            {
+                "received_date": "2026-03-09",
+                "received_time": "12:00",
+                "recorded_date": "2026-03-09",
+                "recorded_time": "12:30",
+            },
+            "recorded_at",  # the service's own check, named as the service names it
+            "The time it was recorded must be before it reached the MASH (9 March 2026 12:00): "
+            "it cannot be after receipt or in the future",
+        ),
+    ],
+)
+def test_a_bad_received_time_over_the_api_is_422_naming_the_field(
+    client, mash, clock, fields, field, message
+):
+    clock.set(NOW)
+    before = referral_count()
+    response = client.post(
+        "/api/v1/notifications", json=api_notification(**fields), headers=token_for(mash["police"])
+    )
+    assert response.status_code == 422, response.get_json()
+    errors = response.get_json()["errors"]
+    assert list(errors) == [field], errors
+    assert message in errors[field]
+    assert referral_count() == before
+
+
+def test_on_the_form_a_record_after_the_backlog_receipt_is_refused_on_the_recorded_date(client, mash, clock):
+    clock.set(NOW)
+    sign_in(client, mash["social_care"].email)
+    before = referral_count()
+    response = client.post(
+        "/contacts/new",
+        data=post(
+            contact_form(
+                recorded_date=["9", "3", "2026"],
+                recorded_time="15:00",
+                received_date=["9", "3", "2026"],
+                received_time="14:00",
+            ),
+            child(0),
+        ),
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "it cannot be after receipt or in the future" in page
+    assert 'href="#recorded_date-day"' in page
+    assert referral_count() == before
