@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Escalation
+from app.referrals import services
 from tests.conftest import sign_in
 from tests.referrals import steps
 from tests.timers.conftest import FRIDAY_3PM
@@ -99,3 +101,18 @@ def test_extending_the_second_escalation_re_arms_it_again(app, friday, start_jou
         later,
     ]
     assert db.session.scalar(select(func.count()).select_from(Escalation)) == 3
+
+
+def test_an_extension_refused_for_want_of_a_reason_re_arms_nothing(app, friday, start_journey):
+    journey = at_the_decision(start_journey)
+    friday.advance(hours=5)
+    run_timers(app)
+    with pytest.raises(services.StepInvalid) as refused:
+        complete_escalation(journey, steps.escalation("extended", note=None, extend_to=NEW_DUE))
+    assert refused.value.errors == {"note": "Give the reason for extending the due time"}
+    db.session.rollback()
+    db.session.refresh(journey.referral)
+    assert journey.referral.next_timer_at is None
+    friday.advance(days=2)
+    run_timers(app)
+    assert len(escalations(journey.referral)) == 1
