@@ -639,13 +639,18 @@ class FrontDoorEngine:
         )
         if spec is None:
             return False
-        if any(c.task_spec is spec and c.state == TaskState.WAITING for c in split.children):
-            return False  # it has not fired yet: it still waits for the due time it has
+        due = due_at.astimezone(UTC).isoformat()
+        waiting = next(
+            (c for c in split.children if c.task_spec is spec and c.state == TaskState.WAITING), None
+        )
+        if waiting is not None:  # not fired yet: it waits for the new due time instead
+            waiting._set_internal_data(event_value=due)
+            return True
         timer = split._add_child(spec, state=TaskState.FUTURE)
         spec._predict(timer, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)  # what follows it
         # The timer's due time, as SpiffWorkflow keeps it once worked out from the expression.
         # (The timer takes its data from the split, where the first due time still is.)
-        timer._set_internal_data(event_value=due_at.astimezone(UTC).isoformat())
+        timer._set_internal_data(event_value=due)
         spec._update(timer)  # waits, with the workflow's other events, until the new due time
         self._run_engine(workflow)
         return True
