@@ -142,6 +142,10 @@ def load_demo() -> None:
     with transaction():
         created = load_demo_data()
     click.echo("Demo data: " + ", ".join(f"{n} {what} created" for what, n in created.items()))
+    # The timer worker's own pass, so the overdue demo cases have their escalations at once.
+    from app.timers import worker
+
+    click.echo(f"Timers: {worker.run_pass()}.")
 
 
 def _referral_count(value: str, most: int) -> int:

@@ -123,9 +123,9 @@ def test_demo_load_adds_the_fictional_cases_once(app):
 
     run(app, "demo", "load")
     references = db.session.scalars(select(Referral)).all()
-    assert len(references) == 3
+    assert len(references) == 6
     school = next(r for r in references if r.referral_source == "2A")
     assert len(school.children) == 4
     assert {t.step for t in school.ready_tasks} == {"triage"}
     run(app, "demo", "load")
-    assert db.session.scalar(select(func.count(Referral.id))) == 3
+    assert db.session.scalar(select(func.count(Referral.id))) == 6

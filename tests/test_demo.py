@@ -1,14 +1,31 @@
-"""The demo cases: loaded through the real services, after case studies 2, 5 and 6, and only once."""
+"""The demo cases: loaded through the real services, after case studies 2, 5 and 6, and only once;
+and backlog entries whose clocks have run out, escalated by the timers."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
+import pyotp
 from sqlalchemy import func, select
 
 from app.audit.gaps import rows_for
 from app.audit.scope import AuditScope
+from app.domain.clock import utcnow
 from app.extensions import db
-from app.models import IncidentType, Notification, Referral, ReferralStatus, StepRecord
-from app.sample_data.demo import _demo_cases, load_demo_data
+from app.models import (
+    Child,
+    Escalation,
+    IncidentType,
+    Notification,
+    ReadyTask,
+    Referral,
+    ReferralStatus,
+    StepRecord,
+    User,
+)
+from app.sample_data.demo import DEMO_PASSWORD, _demo_cases, load_demo_data
+from tests.conftest import sign_in
 
 
 def _case(incident: IncidentType) -> Referral:
@@ -60,11 +77,11 @@ def test_case_study_5_has_police_protection_with_no_time_rescinded():
 
 def test_loading_again_creates_nothing_and_repeats_no_step():
     first = load_demo_data()
-    assert first["referrals"] == 3
+    assert first["referrals"] == 6
     steps = db.session.scalar(select(func.count(StepRecord.id)))
     again = load_demo_data()
     assert again == {"agencies": 0, "users": 0, "referrals": 0}
-    assert db.session.scalar(select(func.count(Referral.id))) == 3
+    assert db.session.scalar(select(func.count(Referral.id))) == 6
     assert db.session.scalar(select(func.count(StepRecord.id))) == steps
 
 
@@ -77,6 +94,64 @@ def test_a_database_loaded_before_the_journeys_existed_is_brought_up_to_date(mon
     assert load_demo_data()["referrals"] == 2
     assert {t.step for t in _case(IncidentType.CHILD_IN_CUSTODY).ready_tasks} == {"triage"}
     monkeypatch.undo()
-    assert load_demo_data()["referrals"] == 1  # case study 5
+    assert load_demo_data()["referrals"] == 4  # case study 5 and the overdue backlog entries
     assert _case(IncidentType.CHILD_IN_CUSTODY).status is ReferralStatus.CLOSED
-    assert db.session.scalar(select(func.count(Referral.id))) == 3
+    assert db.session.scalar(select(func.count(Referral.id))) == 6
+
+
+def _count(page: str, name: str) -> int:
+    found = re.search(rf'data-count="{name}">(\d+)<', page)
+    assert found, f"no {name} count on the page"
+    return int(found.group(1))
+
+
+def test_the_overdue_demo_cases_are_escalated_and_the_managers_home_page_counts_them(app, client, clock):
+    clock.set(datetime(2026, 12, 2, 15, 0, tzinfo=UTC))
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "6 referrals created" in result.output and "Timers:" in result.output
+
+    overdue = db.session.scalars(
+        select(Referral).join(Child).where(Child.full_name.in_(["Demo Overdue-Seven", "Demo Overdue-Eight"]))
+    ).all()
+    assert len(overdue) == 2
+    now = utcnow()
+    for referral in overdue:
+        assert referral.received_at < referral.created_at  # backlog entries: received before entered
+        steps = {t.step: t for t in referral.ready_tasks}
+        assert steps["threshold_decision"].due_at < now
+        assert steps["escalate_threshold_decision"].lane == "Manager"
+        escalation = db.session.scalar(select(Escalation).where(Escalation.referral_id == referral.id))
+        assert escalation.late_step == "threshold_decision" and escalation.resolved_at is None
+    red = next(r for r in overdue if r.rag == "red")
+    assert red.notification.backlog_in_words == "3 hours"
+
+    escalations = db.session.scalar(
+        select(func.count(ReadyTask.id)).where(ReadyTask.step.like("escalate\\_%", escape="\\"))
+    )
+    late = db.session.scalar(select(func.count(ReadyTask.id)).where(ReadyTask.due_at < now))
+    waiting = db.session.scalar(select(func.count(ReadyTask.id)))
+    assert escalations == 2
+    assert late >= 4  # the two decisions, the untouched triage, and the police protection review
+
+    manager = User.by_email("manager@northshire.example")
+    manager.totp_secret, manager.totp_enabled_at = (
+        pyotp.random_base32(),
+        utcnow(),
+    )  # as set up at first sign-in
+    db.session.commit()
+    sign_in(client, manager.email, DEMO_PASSWORD)
+    page = client.get("/").get_data(as_text=True)
+    assert _count(page, "escalations") == escalations
+    assert _count(page, "mash-escalations") == escalations
+    assert _count(page, "mash-overdue") == late
+    assert _count(page, "mash-waiting") == waiting
+    inbox = client.get("/tasks").get_data(as_text=True)
+    assert inbox.count("Escalation: threshold decision overdue") >= escalations
+
+    # Loading again raises nothing twice.
+    raised = db.session.scalar(select(func.count(Escalation.id)))
+    again = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert "0 referrals created" in again.output
+    assert db.session.scalar(select(func.count(Escalation.id))) == raised
+    assert _count(client.get("/").get_data(as_text=True), "escalations") == escalations

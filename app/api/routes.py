@@ -188,6 +188,7 @@ def referral_document(referral: Referral) -> dict:
         "reference": referral.reference,
         "status": referral.status.value,
         "received_at": _iso(referral.received_at),
+        "recorded_at": _iso(referral.notification.recorded_at),
         "threshold_due_at": _iso(referral.threshold_due_at),
         "referral_source": referral.referral_source,
         "incident_type": referral.notification.incident_type.value,

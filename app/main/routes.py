@@ -13,13 +13,17 @@ bp = Blueprint("main", __name__)
 def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.sign_in"))
-    work = None
+    work = mash = None
     if user_can(current_user, Permission.WORK_TASKS):
         from app.domain.clock import utcnow
+        from app.main.services import mash_work, oversees_the_mash
         from app.timers.inbox import counts
 
-        work = counts(current_user, utcnow())
-    return render_template("main/index.html", work=work)
+        now = utcnow()
+        work = counts(current_user, now)
+        if oversees_the_mash(current_user):
+            mash = mash_work(current_user, now)
+    return render_template("main/index.html", work=work, mash=mash)
 
 
 @bp.route("/accessibility")

@@ -62,6 +62,8 @@ def record_episodes(referral: Referral, episode: dict | None) -> list[MissingEpi
         )
         for child in referral.children
     ]
+    for row in rows:  # the timer worker escalates the interview if it is still outstanding then
+        row.interview_timer_at = row.interview_due_at
     db.session.add_all(rows)
     db.session.flush()
     return rows
@@ -118,6 +120,8 @@ def record_interview(
         episode.interview_findings = findings.strip()
     if status == InterviewStatus.DECLINED.value:
         episode.interview_declined_reason = declined_reason.strip()
+    if not episode.interview_outstanding:
+        episode.interview_timer_at = None  # held or declined: its clock has ended
     episode.interview_recorded_by_id = actor.id
     record_audit_event(
         actor, "return_home_interview_recorded", f"referral:{episode.referral_id}", status=status

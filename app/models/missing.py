@@ -85,6 +85,11 @@ class MissingEpisode(db.Model):
     interview_findings: Mapped[str | None] = mapped_column(Text)
     interview_declined_reason: Mapped[str | None] = mapped_column(Text)
     interview_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The return home interview's clock, for the timer worker: when it runs out (72 hours after
+    # the child was found), kept while the interview is outstanding and cleared once the worker
+    # has escalated it or the interview is held or declined. Indexed, so a pass reads only what is due.
+    interview_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    interview_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     interview_recorded_by: Mapped[User | None] = relationship()

@@ -11,7 +11,7 @@ parallel task (another agency's research) was completed meanwhile.
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     JSON,
@@ -251,12 +251,30 @@ class Notification(db.Model):
     custody_refusal_escalated: Mapped[bool | None] = mapped_column(Boolean)
 
     @property
+    def backlog(self) -> timedelta:
+        """How long it waited between being recorded by the notifier and reaching the MASH."""
+        return max(self.referral.received_at - self.recorded_at, timedelta(0))
+
+    @property
+    def backlog_in_words(self) -> str | None:
+        """ "3 hours", for the referral page; None when it was recorded as it was received."""
+        from app.timers.words import span_in_words
+
+        if not self.backlog:
+            return None
+        return span_in_words(self.recorded_at, self.referral.received_at, working_time=False, calendar=None)
+
+    @property
     def dash_level_in_force(self) -> str | None:
         """The MASH's re-grading if there is one, else the officer's: what the audit counts."""
         return self.mash_dash_level or self.dash_level
 
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the notifier recorded it in their own system (the police record), at or
+    # before receipt by the MASH; receipt when they did not say. Clocks run from
+    # receipt (Referral.received_at): this only shows the backlog before it.
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     referral: Mapped[Referral] = relationship(back_populates="notification")
     submitted_by: Mapped[User | None] = relationship()

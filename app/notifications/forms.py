@@ -316,17 +316,81 @@ def _children_field() -> FieldList:
     return FieldList(FormField(ChildForm), min_entries=1, max_entries=MAX_CHILDREN)
 
 
+def _recorded_given(form) -> bool:
+    """The notifier said when they recorded it in their own system: then both date and time are needed."""
+    return not (is_blank(form.recorded_date) and is_blank(form.recorded_time))
+
+
+RECORDED_HINT = (
+    "Only if it was recorded before it was sent to the MASH, for example in the police system. "
+    "The response times still run from when the MASH receives it."
+)
+
+
+def _recorded_fields(what: str) -> tuple[DateField, TimeField]:
+    """When the notifier recorded it in their own system (optional): the backlog before receipt."""
+    return (
+        _date_field(
+            f"Date it was recorded {what} (optional)",
+            f"Enter the date it was recorded {what}, or leave the time blank too",
+            description=RECORDED_HINT + " For example, 27 3 2026",
+            when=_recorded_given,
+        ),
+        _time_field(
+            f"Time it was recorded {what} (optional)",
+            f"Enter the time it was recorded {what}, or leave the date blank too",
+            when=_recorded_given,
+        ),
+    )
+
+
+def _received_given(form) -> bool:
+    """A backlog entry: it reached the MASH before it is entered here, and the clocks run from then."""
+    return not (is_blank(form.received_date) and is_blank(form.received_time))
+
+
+RECEIVED_HINT = (
+    "Only for a backlog entry, when it reached the MASH earlier (by phone or email) and is entered now: "
+    "the response times run from then. Leave blank if it is arriving now."
+)
+
+
+def _received_fields() -> tuple[DateField, TimeField]:
+    return (
+        _date_field(
+            "Date the MASH received it (optional)",
+            "Enter the date the MASH received it, or leave the time blank too",
+            description=RECEIVED_HINT + " For example, 27 3 2026",
+            error_name="the date the MASH received it",
+            when=_received_given,
+        ),
+        _time_field(
+            "Time the MASH received it (optional)",
+            "Enter the time the MASH received it, or leave the date blank too",
+            error_name="the time the MASH received it",
+            when=_received_given,
+        ),
+    )
+
+
 class _NotificationForm(BaseForm):
     """What a police notification and a contact share: the children, the buttons, the cross-checks."""
 
     # Each "<name>_at" in the service data is made from the fields "<name>_date" and "<name>_time".
-    datetimes: tuple[str, ...] = ("occurred",)
+    datetimes: tuple[str, ...] = ("occurred", "recorded", "received")
     # Pairs (later, earlier, message) of datetimes that must come in that order.
-    datetime_order: tuple[tuple[str, str, str], ...] = ()
+    datetime_order: tuple[tuple[str, str, str], ...] = (
+        ("recorded", "occurred", "The time it was recorded must be after the incident"),
+        ("received", "occurred", "The time the MASH received it must be after the incident"),
+    )
     max_children = MAX_CHILDREN
 
     # Parts of the form that only apply to some incidents: ignored (and None) otherwise.
     def in_force(self, name: str) -> bool:
+        if name == "recorded":
+            return _recorded_given(self)
+        if name == "received":
+            return _received_given(self)
         return True
 
     # -- "Add another child" and "Remove" ---------------------------------------
@@ -468,6 +532,8 @@ class _NotificationForm(BaseForm):
             "referral_source": self._referral_source(),
             "incident_type": IncidentType(self.incident_type.data).value,
             "occurred_at": self._at("occurred"),
+            "recorded_at": self._at("recorded"),
+            "received_at": self._at("received"),
             "location": self.location.data,
             "description": self.description.data,
             "immediate_action": self.immediate_action.data,
@@ -513,6 +579,8 @@ class PoliceNotificationForm(MissingEpisodeFields, _NotificationForm):
     incident_type = _incident_type_field("What type of incident was it?")
     occurred_date = _date_field("Date of the incident", "Enter the date of the incident")
     occurred_time = _time_field("Time of the incident", "Enter the time of the incident")
+    recorded_date, recorded_time = _recorded_fields("in the police system")
+    received_date, received_time = _received_fields()
     location = _location_field()
     description = TextAreaField(
         "What happened",
@@ -638,7 +706,7 @@ class PoliceNotificationForm(MissingEpisodeFields, _NotificationForm):
     submit = SubmitField("Submit notification", widget=GovSubmitInput())
 
     datetimes = (
-        "occurred",
+        *_NotificationForm.datetimes,
         "pp_started",
         "pp_local_authority_informed",
         "pp_rescinded",
@@ -648,6 +716,7 @@ class PoliceNotificationForm(MissingEpisodeFields, _NotificationForm):
         *MissingEpisodeFields.MISSING_DATETIMES,
     )
     datetime_order = (
+        *_NotificationForm.datetime_order,
         *MissingEpisodeFields.MISSING_ORDER,
         (
             "pp_local_authority_informed",
@@ -671,7 +740,7 @@ class PoliceNotificationForm(MissingEpisodeFields, _NotificationForm):
             return _domestic_abuse(self)
         if name.startswith("missing_"):
             return self.missing_in_force(name)
-        return True
+        return super().in_force(name)
 
     def _referral_source(self) -> str:
         return POLICE_SOURCE
@@ -743,6 +812,8 @@ class ContactForm(_NotificationForm):
         error_name="the time the concern arose",
         description="For example, 14:30. If you do not know the exact time, give your best estimate.",
     )
+    recorded_date, recorded_time = _recorded_fields("by the person or organisation who made contact")
+    received_date, received_time = _received_fields()
     location = _location_field()
     description = TextAreaField(
         "What happened",

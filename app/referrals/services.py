@@ -221,6 +221,47 @@ CHILD_FIELDS = (
 )
 
 
+RECORDED_AFTER_RECEIPT = (
+    "The time it was recorded must be before it reached the MASH ({received}): "
+    "it cannot be after receipt or in the future"
+)
+RECORDED_BEFORE_INCIDENT = "The time it was recorded must be after the incident ({occurred})"
+
+
+RECEIVED_IN_THE_FUTURE = "The time the MASH received it must be now or in the past"
+RECEIVED_BEFORE_INCIDENT = "The time the MASH received it must be after the incident ({occurred})"
+
+
+def receipt(data: dict, now: datetime) -> tuple[datetime, dict]:
+    """When the MASH received it, which every clock runs from: now, or earlier for a backlog entry.
+
+    Also checks when the notifier recorded it (between the incident and receipt).
+    Returns the time of receipt and the errors, keyed by the service's field names.
+    """
+    occurred_at: datetime = data["occurred_at"]
+    received_at: datetime = data.get("received_at") or now
+    if received_at > now:
+        return now, {"received_at": RECEIVED_IN_THE_FUTURE}
+    if received_at < occurred_at:
+        return now, {"received_at": RECEIVED_BEFORE_INCIDENT.format(occurred=_london(occurred_at))}
+    return received_at, check_recorded_at(data.get("recorded_at"), occurred_at, received_at)
+
+
+def check_recorded_at(recorded_at: datetime | None, occurred_at: datetime, received_at: datetime) -> dict:
+    """When the notifier recorded it, if they said: between the incident and receipt by the MASH."""
+    if recorded_at is None:
+        return {}
+    if recorded_at > received_at:
+        return {"recorded_at": RECORDED_AFTER_RECEIPT.format(received=_london(received_at))}
+    if recorded_at < occurred_at:
+        return {"recorded_at": RECORDED_BEFORE_INCIDENT.format(occurred=_london(occurred_at))}
+    return {}
+
+
+def _london(moment: datetime) -> str:
+    return f"{moment.astimezone(LONDON):%-d %B %Y %H:%M}"
+
+
 def create_referral(actor: User, data: dict) -> Referral:
     """Record a notification or contact, its children, and start the front-door process."""
     now = utcnow()
@@ -230,6 +271,8 @@ def create_referral(actor: User, data: dict) -> Referral:
     errors |= check_episode(data.get("missing_episode"), now)
     if occurred_at > now:
         errors["occurred_at"] = "The date of the incident must be today or in the past"
+    received_at, receipt_errors = receipt(data, now)
+    errors |= receipt_errors
     incident = IncidentType(data["incident_type"])
     if incident is IncidentType.DOMESTIC_ABUSE and not data.get("dash_level"):
         errors["dash_level"] = "Select the DASH risk level"
@@ -240,14 +283,17 @@ def create_referral(actor: User, data: dict) -> Referral:
         reference=_new_reference(now),
         referral_source=data["referral_source"],
         local_authority_area=actor.agency.local_authority_area,
-        received_at=now,
-        threshold_due_at=due.statutory_threshold_due(now),
+        received_at=received_at,
+        threshold_due_at=due.statutory_threshold_due(received_at),
         created_by=actor,
         agencies=_participating_agencies(actor),
         version=1,
     )
     referral.notification = Notification(
-        incident_type=incident, submitted_by=actor, **{f: data.get(f) for f in NOTIFICATION_FIELDS}
+        incident_type=incident,
+        submitted_by=actor,
+        recorded_at=data.get("recorded_at") or received_at,
+        **{f: data.get(f) for f in NOTIFICATION_FIELDS},
     )
     referral.children = [Child(**{f: c.get(f) for f in CHILD_FIELDS}) for c in data["children"]]
     # Police protection still in force when the MASH receives the notification: its 72 hours run.

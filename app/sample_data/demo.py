@@ -239,6 +239,103 @@ def _demo_cases() -> list[tuple[str, dict, list[tuple[str, Answers]]]]:
         ("social.worker@northshire.example", school_disclosure, []),
         ("police@northshire.example", custody, _custody_journey()),
         ("police@northshire.example", police_protection, _police_protection_journey()),
+        *_overdue_cases(now, empty),
+    ]
+
+
+def _overdue_cases(now, empty: dict) -> list[tuple[str, dict, list[tuple[str, Answers]]]]:
+    """Backlog entries: received by the MASH well before they were entered, so their clocks have run
+    out. Their threshold decisions are overdue, and the timer worker has raised the escalations."""
+    late_night = {
+        **empty,
+        "referral_source": "6",
+        "incident_type": "domestic_abuse",
+        "occurred_at": now - timedelta(hours=30),
+        "recorded_at": now - timedelta(hours=29),
+        "received_at": now - timedelta(hours=26),
+        "location": "9 Pretend Gardens, Northshire (fictional)",
+        "description": "Neighbour called police to shouting and a crash. The mother had a cut to her head; "
+        "her partner had left. Her son (9) was awake and had hidden in his room.",
+        "immediate_action": "Mother taken to hospital; the boy stayed with his aunt. Partner arrested later.",
+        "dash_level": "high",
+        "children": [
+            _demo_child(
+                "Demo Overdue-Seven",
+                _born(9, 60),
+                sex="1",
+                present=True,
+                spoken_to=True,
+                not_spoken_to_reason=None,
+                voice="He said he was scared when the shouting started.",
+                voice_not_recorded_reason=None,
+                demeanour="Quiet; held his aunt's hand.",
+                demeanour_not_recorded_reason=None,
+            ),
+        ],
+    }
+    health_visitor = {
+        **empty,
+        "referral_source": "3D",
+        "incident_type": "neglect",
+        "occurred_at": now - timedelta(days=7, hours=4),
+        "received_at": now - timedelta(days=7),
+        "location": "14 Makebelieve Road, Northshire (fictional)",
+        "referrer_name": "Demo Health-Visitor",
+        "referrer_organisation": "Northshire Health Visiting (fictional)",
+        "description": "Home visit: the baby had not been weighed for three months and the flat was cold.",
+        "immediate_action": "Heating advice given; GP appointment booked for the baby.",
+        "children": [_demo_child("Demo Overdue-Eight", _born(0, 200), school=None)],
+    }
+    unopened = {
+        **empty,
+        "referral_source": "2A",
+        "incident_type": "emotional_abuse",
+        "occurred_at": now - timedelta(days=7, hours=2),
+        "received_at": now - timedelta(days=7),
+        "location": "Northshire Primary (fictional)",
+        "referrer_name": "Demo Class-Teacher",
+        "referrer_organisation": "Northshire Primary (fictional)",
+        "description": "A pupil said her mother tells her every day that she is worthless.",
+        "immediate_action": "Designated safeguarding lead spoke to her and phoned the MASH.",
+        "children": [_demo_child("Demo Overdue-Nine", _born(8, 10))],
+    }
+    researched = [
+        ("police_research", _checks("One earlier call-out to the address, no arrest.")),
+        ("health_research", _checks("Registered with a GP; immunisations up to date.")),
+        ("social_care_research", _checks("Not previously known to children's social care.")),
+    ]
+    return [
+        (
+            "police@northshire.example",
+            late_night,
+            [
+                (
+                    "triage",
+                    {
+                        "rag": "red",
+                        "rag_reason": "High DASH risk and a child in the household.",
+                        "significant_harm_suspected": True,
+                    },
+                ),
+                *researched,
+            ],
+        ),
+        (
+            "social.worker@northshire.example",
+            health_visitor,
+            [
+                (
+                    "triage",
+                    {
+                        "rag": "amber",
+                        "rag_reason": "A baby's health is at risk if this goes on; no immediate danger.",
+                        "significant_harm_suspected": False,
+                    },
+                ),
+                *researched,
+            ],
+        ),
+        ("social.worker@northshire.example", unopened, []),
     ]
 
 

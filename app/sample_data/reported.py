@@ -129,6 +129,7 @@ def notification(case: Case) -> dict:
         dash_level=case.plan.cls.removeprefix("da_") if case.plan.cls.startswith("da_") else None,
         submitted_by_id=case.person(RoleName.POLICE if police else RoleName.SOCIAL_CARE).id,
         submitted_at=received,
+        recorded_at=received,  # the notifier gave no time of their own record
     )
     if incident == "police_protection":
         started = occurred + timedelta(minutes=randint(rng, 5, 59))

@@ -34,6 +34,9 @@ def _escalation(ctx: StepContext) -> dict:
         )
     except escalations.EscalationInvalid as error:
         raise StepInvalid(error.errors) from error
+    if action is EscalationAction.EXTENDED:
+        # The timer fires again at the new due time if the late task is still not done then.
+        workflow.engine().rearm_timer(ctx.instance, escalation.late_task_id, escalation.extended_to)
     # The timeline shows what was done in words (a name, not an email address to look up).
     ctx.data.clear()
     ctx.data.update(answers)

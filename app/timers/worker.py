@@ -6,8 +6,10 @@ SpiffWorkflow has no scheduler, so this is it. Each pass:
    now, an indexed column, so no workflow is read unless something is due),
    fires its timers through the engine adapter and saves it, one transaction
    per referral;
-2. alerts people to tasks due within the hour;
-3. sends the emails that alerts are waiting for (when SMTP is configured).
+2. escalates return home interviews still outstanding 72 hours after the child
+   was found (a clock outside the BPMN: app/missing/timer.py);
+3. alerts people to tasks due within the hour;
+4. sends the emails that alerts are waiting for (when SMTP is configured).
 
 Any number of workers may run at once. A referral is claimed with
 ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers never
@@ -38,6 +40,7 @@ from app.alerts import email as alert_email
 from app.alerts import services as alerts
 from app.domain.clock import utcnow
 from app.extensions import db
+from app.missing import timer as interview_timer
 from app.models import AlertKind, ReadyTask, Referral, ReferralStatus
 from app.referrals import services, workflow
 from app.transaction import transaction
@@ -59,12 +62,14 @@ class PassReport:
     failed: int = 0
     due_soon: int = 0
     emails: int = 0
+    interviews: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.referrals} referrals with timers due, {self.timers} timers fired, "
             f"{len(self.raised)} tasks raised, {self.failed} failed, "
-            f"{self.due_soon} due-soon alerts, {self.emails} emails sent"
+            f"{self.due_soon} due-soon alerts, {self.emails} emails sent, "
+            f"{self.interviews} return home interviews escalated"
         )
 
 
@@ -179,6 +184,7 @@ def run_pass(now: datetime | None = None) -> PassReport:
     skip: set[int] = set()
     while _taking_turns(lambda: fire_next(now, skip, report)):
         pass
+    report.interviews = _taking_turns(lambda: interview_timer.escalate_overdue_interviews(now))
     report.due_soon = _taking_turns(lambda: alert_due_soon(now))
     report.emails = _taking_turns(alert_email.send_waiting)
     return report
@@ -257,7 +263,7 @@ def run_loop(
                 continue
             completed += 1
             backoff = interval
-            if report.referrals or report.due_soon or report.emails or report.failed:
+            if report.referrals or report.due_soon or report.emails or report.failed or report.interviews:
                 log.info("pass done: %s", report)
             if not stop["now"] and (passes is None or completed < passes):
                 sleep(interval)

@@ -57,6 +57,7 @@ from .contract import (
     LANES,
     PROCESS_ID,
     START_FIELDS,
+    TIMERS,
     USER_TASKS,
     WAITS,
     check_fields,
@@ -603,6 +604,56 @@ class FrontDoorEngine:
                 )
             )
         return fired
+
+    def rearm_timer(self, workflow: BpmnWorkflow, late_task_id: str, due_at: datetime) -> bool:
+        """Wait again, until ``due_at``, on a boundary timer that has fired on a task still not done.
+
+        A non-interrupting boundary timer fires once. When its due time is extended,
+        a new instance of the same timer event is added beside the first, under the
+        task's boundary split: SpiffWorkflow then fires it like any other timer (and
+        raises the same task again), and cancels it when the late task is done,
+        as it cancels every non-interrupting boundary event still waiting.
+
+        Returns False when the late task is done or has no timer of the front door's.
+        """
+        if due_at.tzinfo is None:
+            raise ValueError("give the timer an aware due time")
+        try:
+            late = workflow.get_task_from_id(UUID(str(late_task_id)))
+        except (ValueError, TaskNotFoundException):
+            return False
+        split = late.parent
+        if late.state != TaskState.READY or split is None:
+            return False
+        bpmn_id = late.task_spec.bpmn_id
+        spec = next(
+            (
+                output
+                for output in split.task_spec.outputs
+                if isinstance(output, BoundaryEvent)
+                and isinstance(output.event_definition, TimerEventDefinition)
+                and output.bpmn_id in TIMERS
+                and TIMERS[output.bpmn_id].attached_to == bpmn_id
+            ),
+            None,
+        )
+        if spec is None:
+            return False
+        due = due_at.astimezone(UTC).isoformat()
+        waiting = next(
+            (c for c in split.children if c.task_spec is spec and c.state == TaskState.WAITING), None
+        )
+        if waiting is not None:  # not fired yet: it waits for the new due time instead
+            waiting._set_internal_data(event_value=due)
+            return True
+        timer = split._add_child(spec, state=TaskState.FUTURE)
+        spec._predict(timer, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)  # what follows it
+        # The timer's due time, as SpiffWorkflow keeps it once worked out from the expression.
+        # (The timer takes its data from the split, where the first due time still is.)
+        timer._set_internal_data(event_value=due)
+        spec._update(timer)  # waits, with the workflow's other events, until the new due time
+        self._run_engine(workflow)
+        return True
 
     def end_wait(self, workflow: BpmnWorkflow, bpmn_id: str) -> bool:
         """End a step that waits for something recorded outside the process (contract.WAITS).

@@ -136,6 +136,8 @@ def test_full_police_notification_gives_exactly_the_contract_dict(app):
         "referral_source": "6",
         "incident_type": "domestic_abuse",
         "occurred_at": datetime(2025, 7, 15, 22, 15, tzinfo=UTC),
+        "recorded_at": None,
+        "received_at": None,
         "location": "1 High Street, Northtown",
         "description": "Neighbours heard shouting; officers found the mother injured.",
         "immediate_action": "Father arrested. Mother and children stayed with the grandmother.",

@@ -42,8 +42,11 @@ def test_an_administrator_changes_a_response_time(client, login_as):
     ("value", "message"),
     [
         ("-4 clock hours", "The red response time cannot be negative"),
+        ("-1 working day", "The red response time cannot be negative"),
         ("0 clock hours", "The red response time must be more than 0"),
+        ("PT0H", "The red response time must be more than 0"),
         ("soon", "The red response time must be a number and a unit"),
+        ("4 fortnights", "The red response time must be a number and a unit"),
         ("", "Enter the red response time"),
     ],
 )

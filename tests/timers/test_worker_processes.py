@@ -95,3 +95,44 @@ def test_several_worker_processes_raise_exactly_one_escalation_each(
     # The log names referrals by id and reference only.
     log = "".join(r.stderr for r in results)
     assert "Alex Fictional" not in log and "FD-CL-" in log
+
+
+def test_several_worker_processes_escalate_each_overdue_return_home_interview_once(
+    app, committed_db, database_url, clock, mash
+):
+    from app.models import MissingEpisode, StepRecord
+    from tests.missing.test_episodes import FOUND, missing_notification
+
+    clock.set(FOUND + timedelta(hours=1))
+    for batch in range(4):  # a sibling group each: one episode per child
+        children = [
+            steps.child(f"Sam {'ABCD'[batch]}{'abcdefghijklmnopqrst'[n]} Fictional", nhs_number=None)
+            for n in range(20)
+        ]
+        notification = missing_notification()
+        services.create_referral(mash["police"], {**notification, "children": children})
+        db.session.commit()
+    clock.stop()
+    episodes = 80
+    assert db.session.scalar(select(func.count()).where(MissingEpisode.interview_timer_at.is_not(None))) == (
+        episodes
+    )
+    db.session.remove()
+    processes = 4 if db.engine.dialect.name == "postgresql" else 2
+    results = run_workers(database_url, processes, FOUND + timedelta(hours=73))
+    for result in results:
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "Traceback" not in result.stderr, result.stderr[-3000:]
+
+    fired = db.session.scalar(
+        select(func.count()).where(StepRecord.step == "return_home_interview_72_hours_fired")
+    )
+    assert fired == episodes
+    assert db.session.scalar(
+        select(func.count()).where(MissingEpisode.interview_escalated_at.is_not(None))
+    ) == (episodes)
+    assert db.session.scalar(select(func.count()).where(MissingEpisode.interview_timer_at.is_not(None))) == 0
+    # Social care (one user here) was alerted once about each.
+    assert db.session.scalar(select(func.count()).where(Alert.kind == AlertKind.ESCALATION)) == episodes
+    escalated = [int(r.stdout.split("emails sent, ", 1)[1].split(" return home", 1)[0]) for r in results]
+    assert sum(escalated) == episodes, escalated

@@ -215,3 +215,60 @@ def test_a_quoted_duration_is_accepted(workflows_copy):
         '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"PT24H"</bpmn:timeDuration>',
     )
     FrontDoorEngine(workflows_copy)
+
+
+def fired_and_escalated(engine, clock):
+    referral = at_decision(engine, clock, FRIDAY_3PM + timedelta(hours=4))
+    (decision,) = engine.ready_tasks(referral.wf)
+    clock.advance(hours=5)
+    engine.fire_timers(referral.wf)
+    referral.do("escalate_threshold_decision", escalation_action="extended")
+    return referral, decision
+
+
+def test_a_fired_timer_re_armed_fires_again_at_its_new_due_time(engine, clock):
+    referral, decision = fired_and_escalated(engine, clock)
+    new_due = FRIDAY_3PM + timedelta(days=1)
+    assert engine.rearm_timer(referral.wf, decision.id, new_due) is True
+    (timer,) = engine.waiting_timers(referral.wf)
+    assert (timer.bpmn_id, timer.attached_task_id, timer.due_at) == (
+        "threshold_decision_overdue",
+        decision.id,
+        new_due,
+    )
+    referral.wf = engine.load(engine.current, engine.dump_state(referral.wf))  # it survives a save
+    assert engine.next_timer_at(referral.wf) == new_due
+    assert engine.fire_timers(referral.wf) == []
+    clock.set(new_due + timedelta(minutes=1))
+    (fired,) = engine.fire_timers(referral.wf)
+    assert (fired.attached_task_id, fired.due_at) == (decision.id, new_due)
+    escalation = next(
+        t for t in engine.ready_tasks(referral.wf) if t.bpmn_id == "escalate_threshold_decision"
+    )
+    assert (escalation.raised_by, escalation.late_task_id) == ("threshold_decision_overdue", decision.id)
+    referral.do("threshold_decision", threshold_outcome="nfa")
+    referral.do("escalate_threshold_decision", escalation_action="recorded")
+    referral.do("record_outcome")
+    assert engine.is_completed(referral.wf)
+
+
+def test_a_re_armed_timer_is_cancelled_when_the_late_task_is_done(engine, clock):
+    referral, decision = fired_and_escalated(engine, clock)
+    engine.rearm_timer(referral.wf, decision.id, FRIDAY_3PM + timedelta(days=1))
+    referral.do("threshold_decision", threshold_outcome="nfa")
+    assert engine.waiting_timers(referral.wf) == []
+    clock.advance(days=3)
+    assert engine.fire_timers(referral.wf) == []
+    assert referral.ready() == {"record_outcome": "Social care"}
+    assert engine.rearm_timer(referral.wf, decision.id, FRIDAY_3PM + timedelta(days=4)) is False  # done
+
+
+def test_re_arming_a_timer_still_waiting_moves_its_due_time(engine, clock):
+    referral, decision = fired_and_escalated(engine, clock)
+    engine.rearm_timer(referral.wf, decision.id, FRIDAY_3PM + timedelta(days=1))
+    later = FRIDAY_3PM + timedelta(days=2)
+    assert engine.rearm_timer(referral.wf, decision.id, later) is True
+    (timer,) = engine.waiting_timers(referral.wf)
+    assert timer.due_at == later
+    with pytest.raises(ValueError, match="aware"):
+        engine.rearm_timer(referral.wf, decision.id, later.replace(tzinfo=None))
