@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -11,6 +11,7 @@ from app.models import ApiToken, Referral
 from app.referrals import services
 from tests.conftest import sign_in, system_account_for
 from tests.referrals import steps
+from tests.statements import recorded_statements, writes_to
 
 
 def page(response) -> str:
@@ -240,6 +241,37 @@ def test_api_422_saves_the_tokens_last_use_and_none_of_the_invalid_data(client, 
     assert response.status_code == 422
     assert saved_last_use(token_id) == used
     assert db.session.scalar(select(func.count(Referral.id))) == before
+
+
+def test_a_tokens_last_use_is_written_at_most_once_a_minute_after_the_request(client, mash, clock):
+    token_id, headers = issued_token(mash["social_care"])
+    first = clock.set(datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
+    with recorded_statements() as sent:
+        for _ in range(5):
+            assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+            clock.advance(seconds=10)
+    assert len(writes_to(sent, "api_tokens")) == 1
+    assert saved_last_use(token_id) == first
+
+    clock.advance(seconds=15)  # 65 seconds after the first use
+    later = first + timedelta(seconds=65)
+    with recorded_statements() as sent:
+        assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+    assert len(writes_to(sent, "api_tokens")) == 1
+    assert saved_last_use(token_id) == later
+
+
+def test_a_tokens_last_use_is_not_written_inside_the_requests_transaction(client, mash, clock):
+    """The request's own work is committed first; the token's row is written after it, alone."""
+    token_id, headers = issued_token(mash["social_care"])
+    clock.set(datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
+    with recorded_statements() as sent:
+        assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+    write = next(i for i, s in enumerate(sent) if s in writes_to(sent, "api_tokens"))
+    # Everything before the write is the request's own transaction, ended before it:
+    # in the tests that is a SAVEPOINT released (a COMMIT in production).
+    assert any(s.upper().startswith("RELEASE SAVEPOINT") for s in sent[:write])
+    assert not any(s.lstrip().upper().startswith("SELECT") for s in sent[write:])
 
 
 def test_api_task_the_service_refuses_keeps_nothing_it_wrote(client, start_journey, mash, clock, monkeypatch):
