@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import ApiToken, Referral
+from app.models import ApiToken, Referral, RoleName
 from app.referrals import services
 from tests.conftest import sign_in, system_account_for
 from tests.referrals import steps
@@ -164,6 +164,22 @@ def test_api_refuses_wrong_lane_and_other_agencies(client, start_journey, mash):
     outsider = token_for(mash["outsider"])
     assert client.get(f"/api/v1/referrals/{journey.referral.id}", headers=outsider).status_code == 403
     assert client.get("/api/v1/referrals/999999", headers=outsider).status_code == 403
+
+
+def test_api_task_on_another_agencys_referral_is_403_checked_without_loading_the_agencies(
+    client, start_journey, make_agency, make_user
+):
+    journey = start_journey()
+    elsewhere = make_user(RoleName.SOCIAL_CARE, agency=make_agency(area="Otherland"))
+    url = f"/api/v1/referrals/{journey.referral.id}/tasks/{journey.ready()['triage']}"
+    answers = {"version": journey.referral.version, "rag": "amber", "rag_reason": "Repeat"}
+    headers = token_for(elsewhere)
+    with recorded_statements() as sent:
+        response = client.post(url, json=answers | {"significant_harm_suspected": False}, headers=headers)
+    assert response.status_code == 403
+    assert saved_rag(journey.referral.id) is None
+    assert any("EXISTS" in s and "referral_agencies" in s for s in sent)
+    assert not any(s.lstrip().startswith("SELECT agencies.") for s in sent)
 
 
 def test_api_notification_with_an_adult_is_422_and_nothing_saved(client, mash):
