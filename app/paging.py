@@ -36,7 +36,7 @@ class Page:
 
     @property
     def last_shown(self) -> int:
-        return (self.number - 1) * self.size + len(self.items)
+        return min(self.number * self.size, self.total)
 
 
 def requested_page(args) -> int:
