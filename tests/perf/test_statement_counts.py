@@ -17,6 +17,8 @@ from app.extensions import db
 from app.models import Agency, AgencyKind, RoleName
 from app.sample_data.generate import generate
 from tests.conftest import sign_in
+from tests.referrals import steps
+from tests.referrals.test_http import token_for
 from tests.statements import recorded_statements
 
 N = 100
@@ -102,3 +104,27 @@ def test_a_gap_list_page_sends_as_many_statements_for_3n_referrals_as_for_n(
     rows_at_3n = len(re.findall(r"data-referral-id=", page))
     assert 0 < rows_at_n < rows_at_3n
     assert at_3n == at_n
+
+
+def test_completing_a_task_through_the_api_sends_as_many_statements_for_3n_referrals_as_for_n(
+    client, clock, referrals, start_journey, mash
+):
+    clock.set(NOW)  # stopped: the token's last use is written by the first completion only
+    headers = token_for(mash["social_care"])
+
+    def complete_triage() -> int:
+        journey = start_journey()
+        url = f"/api/v1/referrals/{journey.referral.id}/tasks/{journey.ready()['triage']}"
+        answers = {"version": journey.referral.version} | steps.triage("amber", False)
+        answers["significant_harm_suspected"] = False
+        with recorded_statements() as sent:
+            response = client.post(url, json=answers, headers=headers)
+        assert response.status_code == 200, response.get_json()
+        assert [t["step"] for t in response.get_json()["tasks"]] != ["triage"]
+        return len(sent)
+
+    complete_triage()  # the first one writes the token's last use, and may load the spec version
+    referrals(N)
+    at_n = complete_triage()
+    referrals(2 * N)
+    assert complete_triage() == at_n
