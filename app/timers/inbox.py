@@ -83,7 +83,8 @@ ROW_LOADS = (
 
 
 def inbox_page(user: User, filters: InboxFilters, now: datetime, number: int) -> Page:
-    """One page of the inbox, in the inbox's order: two statements whatever the number of tasks."""
+    """One page of the inbox, in the inbox's order: three statements (the count, the page, the
+    children's names) whatever the number of tasks."""
     return paged(inbox(user, filters, now), number, options=ROW_LOADS)
 
 
