@@ -9,7 +9,7 @@ saved together or not at all.
 - CLI commands and background jobs: ``with transaction(): ...`` around their work.
 - A view that catches a service's refusal and shows the form again runs the call
   ``with savepoint(): ...``, so what the service wrote before refusing is undone
-  while the rest of the request (a token's last use, a failed sign-in) still commits.
+  while the rest of the request (a failed sign-in, say) still commits.
 """
 
 from __future__ import annotations

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 
 from app.domain.clock import utcnow
 from app.extensions import db
 from app.models import Alert, AlertKind, Referral, Role, User, user_roles
+from app.models.referrals import referral_agencies
 from app.permissions import LANE_ROLES
 
 #: Kinds that are also emailed when SMTP is configured. A new task is in-app only:
@@ -29,9 +30,18 @@ def lane_users(referral: Referral, lane: str) -> list[User]:
 def users_by_lane(referral: Referral, lanes: Iterable[str]) -> dict[str, list[User]]:
     """``lane_users`` for several lanes in one query."""
     roles = {LANE_ROLES[lane]: lane for lane in lanes if lane in LANE_ROLES}
-    agency_ids = [agency.id for agency in referral.agencies if agency.id is not None]
-    if not roles or not agency_ids:
+    if not roles:
         return {}
+    state = inspect(referral)
+    if state.persistent and "agencies" in state.unloaded:
+        # Not loaded (a referral locked to complete a task): the database matches them.
+        agency_ids = select(referral_agencies.c.agency_id).where(
+            referral_agencies.c.referral_id == referral.id
+        )
+    else:
+        agency_ids = [agency.id for agency in referral.agencies if agency.id is not None]
+        if not agency_ids:
+            return {}
     rows = db.session.execute(
         select(User, Role.name)
         .join(user_roles, user_roles.c.user_id == User.id)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_login import login_user
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 from wtforms import FieldList, FormField, SubmitField
 
@@ -25,7 +26,7 @@ from app.referrals import services
 from app.referrals.routes import load_visible_referral
 from app.tasks import completion
 from app.tasks.forms import TASK_FORMS
-from app.transaction import savepoint
+from app.transaction import savepoint, transaction
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -44,10 +45,27 @@ def authenticate():
         return jsonify(
             error="Send a valid API token in the Authorization header: 'Bearer <token>'.", status=401
         ), 401
-    row.last_used_at = utcnow()
+    now = utcnow()
     g.api_token = row
+    # Written after the request's own commit (see note_token_use), and only when stale.
+    g.api_token_use = (row.id, now) if row.last_use_is_stale(now) else None
     login_user(row.user)  # for this request only: the API sets no session cookie
     return None
+
+
+@bp.after_request
+def note_token_use(response):
+    """The token's last use, in its own short transaction once the request's has ended,
+    so no request holds a lock on the token's row while it works."""
+    use = g.pop("api_token_use", None)
+    if use is not None:
+        try:
+            with transaction():
+                ApiToken.note_use(*use)
+        except SQLAlchemyError:
+            # What the request did is committed; a missed last use must not turn it into an error.
+            current_app.logger.warning("could not record the last use of API token %s", use[0], exc_info=True)
+    return response
 
 
 @bp.after_request

@@ -26,7 +26,7 @@ from datetime import datetime
 from functools import cache
 
 from flask import Flask
-from sqlalchemy import and_, bindparam, case, delete, event, func, insert, or_, select, text
+from sqlalchemy import bindparam, case, delete, event, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -53,7 +53,6 @@ from app.models import (
 from app.models.audit_facts import AuditFacts
 from app.models.missing import MissingEpisode
 from app.models.persons import Involvement, PossibleMatch
-from app.models.referrals import referral_agencies
 
 # ---------------------------------------------------------------- working the facts out
 
@@ -325,22 +324,11 @@ def count_gaps(scope: AuditScope, month_ends: list[datetime]) -> list[MonthCount
     month = case(
         *((f.received_at < end, i) for i, end in enumerate(month_ends[:-1])), else_=len(month_ends) - 1
     )
-    cases = select(month.label("month"), *(b.label(f"gap{gap.number}") for gap, b in bits)).where(
-        f.received_at >= scope.received_from,
-        f.received_at < scope.received_before,
-        or_(*(b != 0 for _, b in bits)),
-    )
-    if scope.area:
-        cases = cases.where(f.local_authority_area == scope.area)
-    if scope.agency_id is not None:
-        cases = cases.join(
-            referral_agencies,
-            and_(
-                referral_agencies.c.referral_id == f.referral_id,
-                referral_agencies.c.agency_id == scope.agency_id,
-            ),
+    cases = scope.facts_in_scope(
+        select(month.label("month"), *(b.label(f"gap{gap.number}") for gap, b in bits)).where(
+            or_(*(b != 0 for _, b in bits))
         )
-    cases = cases.subquery()
+    ).subquery()
 
     def cases_where(condition):
         return func.sum(case((condition, 1), else_=0))

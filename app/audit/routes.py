@@ -9,13 +9,11 @@ from app.audit import bp
 from app.audit.charts import bar_chart
 from app.audit.csv_export import csv_response
 from app.audit.dashboard import build_dashboard
-from app.audit.gaps import GAPS_BY_SLUG, OWNER_LABELS, attach_children, rows_for
+from app.audit.gaps import GAPS_BY_SLUG, OWNER_LABELS, count_cases, page_of_rows, rows_in_chunks
 from app.audit.scope import areas_for, scope_from_args
 from app.models import record_audit_event
+from app.paging import requested_page
 from app.permissions import Permission, requires
-from app.urls import database_id
-
-PAGE_SIZE = 50
 
 
 @bp.route("/")
@@ -67,26 +65,18 @@ def gap_list(slug: str):
     gap = _gap_or_404(slug)
     scope, errors = scope_from_args(request.args, current_user)
     owner = _owner_arg()
-    rows = rows_for(slug, scope, owner)
-    cases = len({row.referral_id for row in rows})
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=database_id) or 1, 1), pages)
-    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    attach_children(shown)
+    rows = page_of_rows(slug, scope, owner, requested_page(request.args))
     args = scope.as_args() | ({"owner": owner} if owner else {})
     return render_template(
         "audit/gap_list.html",
         gap=gap,
-        rows=shown,
-        total_rows=len(rows),
-        cases=cases,
-        page=page,
-        pages=pages,
+        rows=rows,
         scope=scope,
         errors=errors,
         owner=owner,
         owner_labels=OWNER_LABELS,
         args=args,
+        page_args=args | {"slug": slug},
         areas=areas_for(current_user.agency_id),
     )
 
@@ -100,10 +90,9 @@ def gap_list_csv(slug: str):
         # Nothing is downloaded or recorded: the list page says what is wrong with the filter.
         return gap_list(slug), 400
     owner = _owner_arg()
-    rows = rows_for(slug, scope, owner)
-    attach_children(rows)
     filters = scope.as_args() | ({"owner": owner} if owner else {})
-    record_audit_event(current_user, "export", f"gap-list:{slug}", rows=len(rows), filters=filters)
+    cases = count_cases(slug, scope, owner)
+    record_audit_event(current_user, "export", f"gap-list:{slug}", cases=cases, filters=filters)
     headings = [
         "Referral",
         "Received",
@@ -126,6 +115,6 @@ def gap_list_csv(slug: str):
                 row.how_long,
                 row.owner_labels,
             ]
-            for row in rows
+            for row in rows_in_chunks(slug, scope, owner)
         ),
     )

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, select
 
 from app.domain.clock import london_date, start_of_london_day, utcnow
 from app.extensions import db
 from app.models import Referral
+from app.models.audit_facts import AuditFacts
 from app.models.referrals import referral_agencies
 
 DEFAULT_PERIOD_DAYS = 365
@@ -33,6 +34,8 @@ class AuditScope:
     now: datetime
     agency_id: int | None = None
     area: str | None = None
+    # Only these referrals (one page of a gap list), or every referral in scope.
+    referral_ids: tuple[int, ...] | None = None
 
     @classmethod
     def default(
@@ -69,11 +72,17 @@ class AuditScope:
     def with_period(self, start: date, end: date) -> AuditScope:
         return replace(self, period_start=start, period_end=end)
 
+    def only(self, referral_ids) -> AuditScope:
+        """The same scope narrowed to these referrals: a page of a list, read by the list's own query."""
+        return replace(self, referral_ids=tuple(referral_ids))
+
     def conditions(self, include_agency: bool = True) -> list:
         """WHERE conditions on Referral for this scope (without the agency's, for callers that join it)."""
         conditions = [Referral.received_at >= self.received_from, Referral.received_at < self.received_before]
         if self.area:
             conditions.append(Referral.local_authority_area == self.area)
+        if self.referral_ids is not None:
+            conditions.append(Referral.id.in_(self.referral_ids))
         if include_agency and self.agency_id is not None:
             conditions.append(
                 Referral.id.in_(
@@ -83,6 +92,24 @@ class AuditScope:
                 )
             )
         return conditions
+
+    def facts_in_scope(self, query: Select) -> Select:
+        """`query` on AuditFacts, narrowed to the cases in this scope."""
+        f = AuditFacts
+        query = query.where(f.received_at >= self.received_from, f.received_at < self.received_before)
+        if self.area:
+            query = query.where(f.local_authority_area == self.area)
+        if self.referral_ids is not None:
+            query = query.where(f.referral_id.in_(self.referral_ids))
+        if self.agency_id is not None:
+            query = query.join(
+                referral_agencies,
+                and_(
+                    referral_agencies.c.referral_id == f.referral_id,
+                    referral_agencies.c.agency_id == self.agency_id,
+                ),
+            )
+        return query
 
     def as_args(self) -> dict[str, str]:
         """The query-string form, for links that keep the same scope."""

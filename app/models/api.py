@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, or_, select, update
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from app.domain.clock import utcnow
 from app.extensions import db
@@ -19,6 +19,9 @@ from app.models.people import User
 from app.models.types import UTCDateTime
 
 TOKEN_PREFIX = "fd_"  # noqa: S105 - a marker, not a secret
+# How stale a token's last use may be. Writing it on every request would put one
+# row lock in the way of every request an integrating system makes.
+LAST_USE_RESOLUTION = timedelta(minutes=1)
 
 
 def hash_token(token: str) -> str:
@@ -55,7 +58,33 @@ class ApiToken(db.Model):
 
     @classmethod
     def find_active(cls, token: str) -> ApiToken | None:
-        row = db.session.scalar(select(cls).where(cls.token_hash == hash_token(token)))
+        """The token's row with its user, the user's agency and roles: one statement."""
+        row = (
+            db.session.scalars(
+                select(cls)
+                .where(cls.token_hash == hash_token(token))
+                .options(joinedload(cls.user).options(joinedload(User.agency), joinedload(User.roles)))
+            )
+            .unique()
+            .one_or_none()
+        )
         if row is None or row.revoked_at is not None or not row.user.active or not row.user.is_system:
             return None
         return row
+
+    def last_use_is_stale(self, now: datetime) -> bool:
+        return self.last_used_at is None or self.last_used_at <= now - LAST_USE_RESOLUTION
+
+    @classmethod
+    def note_use(cls, token_id: int, now: datetime) -> None:
+        """Record that the token was used now, unless that was already recorded within the
+        last minute (by this worker or another): the WHERE makes a race write at most once."""
+        db.session.execute(
+            update(cls)
+            .where(
+                cls.id == token_id,
+                or_(cls.last_used_at.is_(None), cls.last_used_at <= now - LAST_USE_RESOLUTION),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )

@@ -24,7 +24,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    exists,
     false,
+    inspect,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -192,9 +194,28 @@ class Referral(db.Model):
         """Staff of an agency taking part in the referral, in a front-door role."""
         from app.permissions import Permission, user_can
 
-        return user_can(user, Permission.VIEW_REFERRALS) and any(
-            a.id == user.agency_id for a in self.agencies
-        )
+        if not user_can(user, Permission.VIEW_REFERRALS):
+            return False
+        state = inspect(self)
+        if "agencies" not in state.unloaded or not state.persistent:
+            return any(a.id == user.agency_id for a in self.agencies)
+        # Not loaded (a referral locked to complete a task): ask the database, rather than
+        # loading every agency taking part to compare their ids. The agencies taking part
+        # are set when the referral is created, so the answer holds for the whole request
+        # (the route and the service both ask).
+        key = ("takes_part", user.agency_id)
+        if key not in state.info:
+            state.info[key] = bool(
+                db.session.scalar(
+                    select(
+                        exists().where(
+                            referral_agencies.c.referral_id == self.id,
+                            referral_agencies.c.agency_id == user.agency_id,
+                        )
+                    )
+                )
+            )
+        return state.info[key]
 
     @classmethod
     def visible_to(cls, user: User):

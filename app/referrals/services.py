@@ -692,8 +692,7 @@ def _lock_statement() -> Select:
             ),
             # At most a few rows (parallel tasks), so joined into the same statement.
             joinedload(Referral.ready_tasks),
-            # Who may see the referral: read by can_view with one cached lazy-load
-            # statement (cheaper to run than a selectin load, and rows do not multiply).
+            # Who may see the referral: not loaded, so can_view asks with one EXISTS.
             lazyload(Referral.agencies),
             # Not needed to complete a task: loaded only if something reads them.
             lazyload(Referral.children),
@@ -708,8 +707,7 @@ def lock_referral(referral_id: int) -> Referral | None:
     """Load a referral for writing: a row lock on PostgreSQL (SQLite's writer lock is taken at BEGIN).
 
     Loads what completing or assigning a task needs in two statements: the row
-    with its ready tasks and spec version hash, then its agencies when
-    ``can_view`` reads them.
+    with its ready tasks and spec version hash, then ``can_view``'s EXISTS on its agencies.
     """
     result = db.session.execute(_lock_statement(), {"referral_id": referral_id})
     referral = result.unique().scalar_one_or_none()

@@ -15,7 +15,8 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import Delete, Insert, bindparam, delete, insert, select
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import load_only, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain.clock import utcnow
 from app.extensions import db
@@ -133,15 +134,29 @@ def save(referral: Referral, workflow: Any) -> list[EngineReadyTask]:
         db.session.execute(
             delete_stale, {"referral_id": referral.id, "task_ids": [row.task_id for row in stale]}
         )
-    if new:
-        db.session.execute(insert_new, new)
-    # The loaded list no longer matches the table: it is read again if used. The
-    # deleted rows leave the session, keeping the values already loaded (a route
-    # may still show the completed task's title after the commit).
-    db.session.expire(referral, ["ready_tasks"])
+    # The deleted rows leave the session, keeping the values already loaded (a route
+    # may still show the completed task's title after the commit); first, as a new
+    # row may get a deleted one's id (SQLite reuses the highest).
     for row in stale:
         db.session.expunge(row)
+    added = []
+    if new:
+        ids = {task_id: row_id for task_id, row_id in db.session.execute(insert_new, new)}
+        added = [_inserted_row(referral, values, ids[values["task_id"]]) for values in new]
+    # The loaded list is set to what the table now holds, so the reply (the API's
+    # referral document) need not read it again.
+    kept = [row for task_id, row in existing.items() if task_id in keep]
+    set_committed_value(referral, "ready_tasks", sorted(kept + added, key=lambda row: row.id))
     return ready
+
+
+def _inserted_row(referral: Referral, values: dict[str, Any], row_id: int) -> ReadyTask:
+    """The ready task row just inserted, as if loaded: its other columns load if read."""
+    row = ReadyTask(id=row_id, **values)
+    make_transient_to_detached(row)
+    db.session.add(row)
+    set_committed_value(row, "referral", referral)
+    return row
 
 
 @cache
@@ -153,7 +168,8 @@ def _ready_task_statements() -> tuple[Delete, Insert]:
         table.c.referral_id == bindparam("referral_id"),
         table.c.task_id.in_(bindparam("task_ids", expanding=True)),
     )
-    return delete_stale, insert(table)
+    # RETURNING each new row's id (by its task id, unique in the referral) lets it join the session.
+    return delete_stale, insert(table).returning(table.c.task_id, table.c.id)
 
 
 def _ready_row(referral: Referral, task: EngineReadyTask, now: datetime) -> dict[str, Any]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.extensions import db
 from app.models import record_audit_event
+from app.paging import requested_page
 from app.people.presenters import referral_history
 from app.permissions import Permission, lanes_for, requires
 from app.referrals import services, workflow
@@ -15,8 +15,7 @@ from app.referrals.routes import load_visible_referral
 from app.tasks import completion
 from app.tasks.forms import TASK_FORMS
 from app.timers.clocks import deadlines_for
-from app.timers.inbox import InboxFilters
-from app.timers.inbox import inbox as inbox_query
+from app.timers.inbox import InboxFilters, inbox_page
 from app.timers.routes import escalation_context
 from app.transaction import savepoint
 from app.workflow.contract import RAISED_BY
@@ -29,10 +28,11 @@ bp = Blueprint("tasks", __name__)
 def inbox():
     now = services.utcnow()
     filters = InboxFilters.from_args(request.args, current_user)
-    tasks = db.session.scalars(inbox_query(current_user, filters, now).limit(500)).all()
-    # Plan actions and conferences have no RAG rating or assignee: shown unless filtered by those.
+    tasks = inbox_page(current_user, filters, now, requested_page(request.args))
+    # Plan actions and conferences have no RAG rating or assignee: shown unless filtered by those,
+    # under the first page of tasks.
     deadlines = []
-    if not (filters.rag or filters.unassigned or filters.mine):
+    if tasks.number == 1 and not (filters.rag or filters.unassigned or filters.mine):
         deadlines = [
             d
             for d in deadlines_for(current_user)

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 
 from app.extensions import db
-from app.models import ReadyTask, Referral, User
+from app.models import Child, ReadyTask, Referral, User
+from app.paging import Page, paged
 from app.permissions import lanes_for
 from app.referrals import services
 
@@ -40,6 +42,12 @@ class InboxFilters:
     def any(self) -> bool:
         return bool(self.rag or self.lane or self.overdue or self.unassigned or self.mine)
 
+    def as_args(self) -> dict[str, str]:
+        """The filters as a query string, for page links."""
+        args = {"rag": self.rag, "lane": self.lane}
+        args |= {name: "1" for name in ("overdue", "unassigned", "mine") if getattr(self, name)}
+        return {name: value for name, value in args.items() if value}
+
 
 def inbox(user: User, filters: InboxFilters, now: datetime) -> Select:
     """The user's ready tasks, overdue first and then by due time (``ready_tasks_for``), filtered."""
@@ -55,6 +63,29 @@ def inbox(user: User, filters: InboxFilters, now: datetime) -> Select:
     if filters.mine:
         query = query.where(ReadyTask.assigned_to_id == user.id)
     return query
+
+
+# What one row of the inbox shows, loaded with the page: the referral's reference and
+# RAG (not its workflow state), its children's names and who picked the task up.
+ROW_LOADS = (
+    contains_eager(ReadyTask.referral)
+    .load_only(Referral.id, Referral.reference, Referral.rag)
+    .options(
+        lazyload(Referral.spec_version),
+        lazyload(Referral.agencies),
+        lazyload(Referral.notification),
+        selectinload(Referral.children).load_only(Child.id, Child.referral_id, Child.full_name),
+    ),
+    joinedload(ReadyTask.assigned_to)
+    .load_only(User.id, User.full_name)
+    .options(lazyload(User.agency), lazyload(User.roles)),
+)
+
+
+def inbox_page(user: User, filters: InboxFilters, now: datetime, number: int) -> Page:
+    """One page of the inbox, in the inbox's order: three statements (the count, the page, the
+    children's names) whatever the number of tasks."""
+    return paged(inbox(user, filters, now), number, options=ROW_LOADS)
 
 
 def counts(user: User, now: datetime) -> dict[str, int]:

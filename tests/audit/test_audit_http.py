@@ -122,7 +122,7 @@ def test_each_export_is_recorded_with_who_what_and_how_many_rows(client, mash, s
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).one()
     assert event.actor_id == mash["manager"].id
     assert event.subject == "gap-list:strategy-discussion-no-plan"
-    assert event.details["rows"] == 1 and "from" in event.details["filters"]
+    assert event.details["cases"] == 1 and "from" in event.details["filters"]
 
 
 def test_a_bad_filter_on_an_export_says_what_is_wrong_and_records_nothing(client, mash):

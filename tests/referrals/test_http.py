@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import ApiToken, Referral
+from app.models import ApiToken, Referral, RoleName
 from app.referrals import services
 from tests.conftest import sign_in, system_account_for
 from tests.referrals import steps
+from tests.statements import recorded_statements, writes_to
 
 
 def page(response) -> str:
@@ -165,6 +166,22 @@ def test_api_refuses_wrong_lane_and_other_agencies(client, start_journey, mash):
     assert client.get("/api/v1/referrals/999999", headers=outsider).status_code == 403
 
 
+def test_api_task_on_another_agencys_referral_is_403_checked_without_loading_the_agencies(
+    client, start_journey, make_agency, make_user
+):
+    journey = start_journey()
+    elsewhere = make_user(RoleName.SOCIAL_CARE, agency=make_agency(area="Otherland"))
+    url = f"/api/v1/referrals/{journey.referral.id}/tasks/{journey.ready()['triage']}"
+    answers = {"version": journey.referral.version, "rag": "amber", "rag_reason": "Repeat"}
+    headers = token_for(elsewhere)
+    with recorded_statements() as sent:
+        response = client.post(url, json=answers | {"significant_harm_suspected": False}, headers=headers)
+    assert response.status_code == 403
+    assert saved_rag(journey.referral.id) is None
+    assert any("EXISTS" in s and "referral_agencies" in s for s in sent)
+    assert not any(s.lstrip().startswith("SELECT agencies.") for s in sent)
+
+
 def test_api_notification_with_an_adult_is_422_and_nothing_saved(client, mash):
     before = db.session.scalar(select(func.count(Referral.id)))
     payload = {
@@ -240,6 +257,37 @@ def test_api_422_saves_the_tokens_last_use_and_none_of_the_invalid_data(client, 
     assert response.status_code == 422
     assert saved_last_use(token_id) == used
     assert db.session.scalar(select(func.count(Referral.id))) == before
+
+
+def test_a_tokens_last_use_is_written_at_most_once_a_minute_after_the_request(client, mash, clock):
+    token_id, headers = issued_token(mash["social_care"])
+    first = clock.set(datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
+    with recorded_statements() as sent:
+        for _ in range(5):
+            assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+            clock.advance(seconds=10)
+    assert len(writes_to(sent, "api_tokens")) == 1
+    assert saved_last_use(token_id) == first
+
+    clock.advance(seconds=15)  # 65 seconds after the first use
+    later = first + timedelta(seconds=65)
+    with recorded_statements() as sent:
+        assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+    assert len(writes_to(sent, "api_tokens")) == 1
+    assert saved_last_use(token_id) == later
+
+
+def test_a_tokens_last_use_is_not_written_inside_the_requests_transaction(client, mash, clock):
+    """The request's own work is committed first; the token's row is written after it, alone."""
+    token_id, headers = issued_token(mash["social_care"])
+    clock.set(datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
+    with recorded_statements() as sent:
+        assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+    write = next(i for i, s in enumerate(sent) if s in writes_to(sent, "api_tokens"))
+    # Everything before the write is the request's own transaction, ended before it:
+    # in the tests that is a SAVEPOINT released (a COMMIT in production).
+    assert any(s.upper().startswith("RELEASE SAVEPOINT") for s in sent[:write])
+    assert not any(s.lstrip().upper().startswith("SELECT") for s in sent[write:])
 
 
 def test_api_task_the_service_refuses_keeps_nothing_it_wrote(client, start_journey, mash, clock, monkeypatch):

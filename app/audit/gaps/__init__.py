@@ -23,12 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import mapped_column
 
 from app.audit.gaps.gap import FactsColumn, Gap, GapRow
-from app.audit.gaps.owners import OWNER_LABELS
+from app.audit.gaps.owners import OWNER_BITS, OWNER_LABELS
 from app.audit.gaps.queries import chunks
 from app.audit.scope import AuditScope
 from app.extensions import db
 from app.models import Child
 from app.models.audit_facts import AuditFacts
+from app.paging import PAGE_SIZE, Page, count, paged
 
 __all__ = [
     "GAPS",
@@ -39,8 +40,12 @@ __all__ = [
     "GapRow",
     "attach_children",
     "case_ids",
+    "cases_in_gap",
+    "count_cases",
+    "page_of_rows",
     "register",
     "rows_for",
+    "rows_in_chunks",
 ]
 
 GAPS: list[Gap] = []
@@ -81,6 +86,58 @@ def rows_for(slug: str, scope: AuditScope, owner: str | None = None) -> list[Gap
         rows = [row for row in rows if owner in row.owners]
     rows.sort(key=lambda row: (-row.sort_key, row.reference))
     return rows
+
+
+# ---------------------------------------------------------------- a list, a page at a time
+# A list is paged by case, in SQL, from the audit facts (what the dashboard counts, so
+# the list and its count on the dashboard agree); the gap's own query then reads only
+# the cases on the page. Oldest referral first; a case's rows stay together, in the
+# gap's own order (the longest first).
+
+
+def cases_in_gap(slug: str, scope: AuditScope, owner: str | None = None):
+    """A select() of the referral ids in the gap (where `owner` owns a next step), oldest first."""
+    f = AuditFacts
+    bits = GAPS_BY_SLUG[slug].owner_bits(f, scope)
+    in_gap = bits.op("&")(OWNER_BITS[owner]) != 0 if owner else bits != 0
+    return scope.facts_in_scope(select(f.referral_id).where(in_gap)).order_by(f.received_at, f.referral_id)
+
+
+def _rows_of_cases(slug: str, scope: AuditScope, owner: str | None, referral_ids: list[int]) -> list[GapRow]:
+    if not referral_ids:
+        return []
+    position = {referral_id: i for i, referral_id in enumerate(referral_ids)}
+    rows = rows_for(slug, scope.only(referral_ids), owner)
+    rows.sort(key=lambda row: (position[row.referral_id], -row.sort_key, row.reference))
+    attach_children(rows)
+    return rows
+
+
+def page_of_rows(slug: str, scope: AuditScope, owner: str | None, number: int, size: int = 0) -> Page:
+    """Page `number` of the list (`size` cases a page, PAGE_SIZE if 0): its cases' rows,
+    with `total` the number of cases in the gap."""
+    from app.audit.facts import bring_up_to_date
+
+    bring_up_to_date()
+    cases = paged(cases_in_gap(slug, scope, owner), number, size=size or PAGE_SIZE)
+    return Page(_rows_of_cases(slug, scope, owner, list(cases.items)), cases.number, cases.total, cases.size)
+
+
+def count_cases(slug: str, scope: AuditScope, owner: str | None = None) -> int:
+    from app.audit.facts import bring_up_to_date
+
+    bring_up_to_date()
+    return count(cases_in_gap(slug, scope, owner))
+
+
+def rows_in_chunks(slug: str, scope: AuditScope, owner: str | None = None, cases_at_a_time: int = 500):
+    """Every row of the list, in the list's order, reading `cases_at_a_time` cases at once (for the CSV).
+
+    Read as the CSV streams, after the request's commit: call `count_cases` first, which
+    brings the facts up to date."""
+    ids = db.session.scalars(cases_in_gap(slug, scope, owner).execution_options(yield_per=cases_at_a_time))
+    for chunk in ids.partitions():
+        yield from _rows_of_cases(slug, scope, owner, list(chunk))
 
 
 def case_ids(slug: str, scope: AuditScope) -> set[int]:
