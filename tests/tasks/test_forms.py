@@ -1011,7 +1011,7 @@ def test_each_task_page_renders_its_header_and_form(app, step):
         html = render_task(step, TASK_FORMS[step](version=12))
     assert f'<h1 class="govuk-heading-l">Title of {step}</h1>' in html
     assert "FD-26-TEST42" in html
-    assert "Due 11 Mar 2026 09:00" in html
+    assert "Due 11 March 2026 at 9am" in html
     assert "Amy Example" in html and "Ben Example" in html
     assert '<input id="version" name="version" type="hidden" value="12">' in html
     assert '<form method="post" novalidate>' in html
