@@ -47,6 +47,22 @@ def timeline(referral: Referral) -> list[dict]:
     return entries
 
 
+def agency_findings(referral: Referral) -> list[dict]:
+    """What each agency's research found so far, in the order it was recorded, for the decision pages."""
+    return [
+        {
+            "agency": step.agency.name if step.agency else step.lane,
+            "by": step.actor.full_name if step.actor else None,
+            "at": step.at,
+            "findings": step.answers.get("findings") or "Nothing recorded",
+            "disagrees": bool(step.answers.get("disagrees")),
+            "reason": step.answers.get("disagreement_reason"),
+        }
+        for step in referral.steps
+        if step.step.endswith("_research")
+    ]
+
+
 @dataclass(frozen=True)
 class RecordingLinks:
     """Which links to record something after the steps (app.referrals.recording) a referral

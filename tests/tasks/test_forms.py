@@ -750,7 +750,7 @@ def test_action_without_owner_or_due_date(app):
         assert form.errors == {
             "actions": [
                 {"owner": ["Enter who owns this action"]},
-                {"due_date": ["Enter the date this action is due"]},
+                {"due_date": ["Enter the date action 2 is due"]},
                 {},
             ]
         }
@@ -765,7 +765,7 @@ def test_action_due_in_the_past_and_review_in_the_past(app):
         assert not form.validate()
         assert form.errors == {
             "review_date": ["The review date must be today or in the future"],
-            "actions": [{"due_date": ["The due date must be today or in the future"]}, {}, {}],
+            "actions": [{"due_date": ["The due date of action 1 must be today or in the future"]}, {}, {}],
         }
 
 
