@@ -413,6 +413,8 @@ def _triage(ctx: StepContext) -> dict:
 
 @step("police_research", "health_research", "social_care_research")
 def _research(ctx: StepContext) -> dict:
+    if ctx.data.get("lawful_basis") == "other" and not (ctx.data.get("lawful_basis_detail") or "").strip():
+        raise StepInvalid({"lawful_basis_detail": "Enter the lawful basis for sharing the information"})
     if ctx.data.get("disagrees") and not ctx.data.get("disagreement_reason"):
         raise StepInvalid({"disagreement_reason": "Explain why you disagree with the triage"})
     prefix = ctx.data["_step"].removesuffix("_research")

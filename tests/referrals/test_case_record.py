@@ -10,7 +10,6 @@ import lxml.html
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from app.extensions import db
 from app.models import AgencyKind
 from app.models.referrals import INCIDENT_LABELS
 from app.referrals import answers
@@ -19,16 +18,10 @@ from app.tasks.forms.steps import LAWFUL_BASES
 from app.workflow.contract import OUTCOME_LABELS, STRATEGY_DECISION_LABELS
 from tests.conftest import sign_in
 from tests.referrals import steps
+from tests.referrals.pages import OverThePages, parts, text_of
 
 # Tuesday 1 December 2026, 10:40pm in London (GMT): the notification arrives.
 NOW = datetime(2026, 12, 1, 22, 40, tzinfo=UTC)
-
-#: The step each lane's user does over the task page, with the answers a person posts.
-LANE_USER = {"Police": "police", "Social care": "social_care", "Health": "health", "Manager": "manager"}
-
-
-def parts(name: str, day: date) -> list[tuple[str, str]]:
-    return [(name, str(day.day)), (name, str(day.month)), (name, str(day.year))]
 
 
 def research(lawful_basis: str, disagrees: bool = False, **extra) -> list[tuple[str, str]]:
@@ -42,49 +35,6 @@ def research(lawful_basis: str, disagrees: bool = False, **extra) -> list[tuple[
         ("disagreement_reason", "Risk is higher than amber." if disagrees else ""),
         *extra.items(),
     ]
-
-
-class OverThePages:
-    """Completes each ready task through its page, as the person in its lane."""
-
-    def __init__(self, client, users, referral):
-        self.client, self.users, self.referral = client, users, referral
-        self.signed_in = None
-
-    def as_user(self, who: str):
-        if self.signed_in != who:
-            self.client.post("/sign-out")
-            sign_in(self.client, self.users[who].email)
-            self.signed_in = who
-
-    def do(self, step: str, pairs: list[tuple[str, str]]):
-        db.session.refresh(self.referral)
-        task = next(t for t in self.referral.ready_tasks if t.step == step)
-        self.as_user(LANE_USER[task.lane])
-        url = f"/referrals/{self.referral.id}/tasks/{task.task_id}"
-        form_page = self.client.get(url)
-        assert form_page.status_code == 200, step
-        version = lxml.html.fromstring(form_page.data).xpath("//input[@name='version']/@value")[0]
-        response = self.client.post(url, data=MultiDict([("version", version), *pairs]))
-        assert response.status_code == 302, (
-            step,
-            [
-                text_of(e)
-                for e in lxml.html.fromstring(response.data).xpath(
-                    "//*[contains(@class, 'error-summary__list')]"
-                )
-            ],
-        )
-        db.session.refresh(self.referral)
-
-    def page(self):
-        response = self.client.get(f"/referrals/{self.referral.id}")
-        assert response.status_code == 200
-        return lxml.html.fromstring(response.data)
-
-
-def text_of(element) -> str:
-    return " ".join(element.text_content().split())
 
 
 @pytest.fixture

@@ -64,7 +64,7 @@ class StrategyDiscussionForm(TaskForm):
         "Time it started",
         called="The time",
         max_length=20,
-        description="Use the 24-hour clock, for example 14:30",
+        description="For example, 14:30 or 2:30pm",
         widget=TextInput(width=5),
     )
     chair = text_input(
@@ -169,7 +169,7 @@ class StrategyDiscussionForm(TaskForm):
         else:
             at = parse_time(self.held_time.data)
             if at is None:
-                add_error(self.held_time, "Enter a real time in the 24-hour clock, like 14:30")
+                add_error(self.held_time, "Enter a real time, like 14:30 or 2:30pm")
         day = self.held_at.data
         if day is None or self.held_at.errors:
             return
