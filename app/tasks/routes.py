@@ -185,6 +185,8 @@ def task(referral_id: int, task_id: str):
         else:
             flash(f"{ready.title}: saved.", "success")
             return redirect(url_for("referrals.show", referral_id=referral_id))
+    if for_referral := getattr(form, "for_referral", None):
+        for_referral(referral)  # a form that names this referral's own agencies
     status = 400 if form.errors else 200
     return render_template(
         f"tasks/{ready.step}.html", form=form, referral=referral, task=ready, **_context(referral, ready)

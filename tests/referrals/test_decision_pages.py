@@ -100,3 +100,18 @@ def test_the_plan_starts_from_the_strategy_discussions_immediate_actions(client,
     )
     assert first.endswith("Children to stay with grandparents.")
     assert second.endswith("Visit school tomorrow")
+
+
+def test_the_strategy_discussion_names_the_agencies_taking_part(client, start_journey, mash):
+    journey = start_journey().to_threshold(rag="red", harm=True)
+    journey.do("threshold_decision", steps.threshold("s47"))
+    page = task_page(client, journey, "strategy_discussion", mash["social_care"])
+    select = page.split('name="attendees-0-agency_kind"')[1].split("</select>")[0]
+    options = [o.split(">", 1)[1].split("<")[0] for o in select.split("<option")[1:]]
+    assert options[:4] == [
+        "Select an agency",
+        "Testshire Police (Police force)",
+        "Testshire Children&#39;s Services (Local authority children&#39;s social care)",
+        "Testshire Health (Health organisation)",
+    ]
+    assert options[4:] == ["Education", "Other"]

@@ -56,3 +56,16 @@ def test_the_referral_page_is_one_record_for_print(client, start_journey, mash):
     assert mash["social_care"].full_name in printed_by
     # Nothing that print hides is the only copy of a fact: navigation and footer are outside the record.
     assert not record.xpath(".//header | .//footer | .//nav")
+
+
+def test_every_id_on_the_referral_page_is_unique(client, start_journey, mash):
+    journey = start_journey().to_threshold(rag="red", harm=True)
+    journey.do("threshold_decision", steps.threshold("s47"))
+    journey.do("strategy_discussion", steps.strategy())
+    journey.do("protective_plan", steps.plan())
+    journey.do("police_confirm_plan", steps.confirm())
+    journey.do("health_confirm_plan", steps.confirm())
+    sign_in(client, mash["social_care"].email)
+    page = lxml.html.fromstring(client.get(f"/referrals/{journey.referral.id}").data)
+    ids = page.xpath("//@id")
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
