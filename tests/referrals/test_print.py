@@ -69,3 +69,22 @@ def test_every_id_on_the_referral_page_is_unique(client, start_journey, mash):
     page = lxml.html.fromstring(client.get(f"/referrals/{journey.referral.id}").data)
     ids = page.xpath("//@id")
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_the_diagram_marks_steps_done_and_waiting_and_lists_them(client, start_journey, mash):
+    journey = start_journey().to_threshold(rag="amber")
+    sign_in(client, mash["social_care"].email)
+    page = lxml.html.fromstring(client.get(f"/referrals/{journey.referral.id}").data)
+    (diagram,) = page.xpath("//div[@id='diagram']")
+    assert diagram.get("data-done-steps").split() == [
+        "notification_received",
+        "triage",
+        "police_research",
+        "health_research",
+        "social_care_research",
+    ]
+    assert diagram.get("data-current-steps").split() == ["threshold_decision"]
+    done = [li.text_content() for li in page.xpath("//ol[@id='diagram-steps-done']/li")]
+    assert done[:2] == ["Police notification submitted", "MASH triage"]
+    waiting = [li.text_content() for li in page.xpath("//ul[@id='diagram-steps-waiting']/li")]
+    assert waiting == ["Threshold decision (Social care)"]
