@@ -7,8 +7,9 @@ from datetime import date, datetime
 from flask import Flask, g, request, url_for
 from flask_login import current_user
 
-from app.domain.clock import LONDON
+from app.domain.clock import london_today
 from app.permissions import Permission, user_can
+from app.referrals.answers import code_label, govuk_date, govuk_datetime, referral_source_words, rule_words
 from app.referrals.presenters import outcome_label, strategy_decision_label
 
 # (endpoint, label, permission or None for any signed-in user). Endpoints that
@@ -109,17 +110,13 @@ def _alerts_label() -> str:
 
 
 def uk_datetime(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return value.astimezone(LONDON).strftime("%-d %b %Y %H:%M")
+    """GOV.UK style in London time: "1 December 2026 at 10:40pm"."""
+    return govuk_datetime(value)
 
 
 def uk_date(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(LONDON).date()
-    return value.strftime("%-d %b %Y")
+    """GOV.UK style: "1 December 2026"."""
+    return govuk_date(value)
 
 
 def current_lanes() -> set[str]:
@@ -129,13 +126,13 @@ def current_lanes() -> set[str]:
 
 
 def referral_source_label(code: str) -> str:
-    from app.domain.cin_codes import is_valid, label
+    return referral_source_words(code)
 
-    return (
-        f"{label('referral_source', code).capitalize()} ({code})"
-        if is_valid("referral_source", code)
-        else code
-    )
+
+def nhs_number_words(nhs_number: str | None) -> str:
+    from app.domain.nhs_number import format_nhs_number
+
+    return format_nhs_number(nhs_number) if nhs_number else "Not known"
 
 
 def init_app(app: Flask) -> None:
@@ -149,6 +146,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(uk_datetime)
     app.add_template_filter(uk_date)
     app.add_template_filter(outcome_label)
+    app.add_template_filter(rule_words)
+    # {{ value | coded("dash_level") }}: a coded value by the label beside it (app.referrals.answers).
+    app.add_template_filter(lambda value, key, step=None: code_label(key, value, step), "coded")
+    app.add_template_global(london_today)
+    app.add_template_global(nhs_number_words)
     app.add_template_filter(strategy_decision_label)
     app.jinja_env.globals["Permission"] = Permission
     app.jinja_env.globals["user_can"] = user_can

@@ -1,6 +1,7 @@
 // Draws the referral's BPMN with the bpmn-js viewer (served from this site)
-// and highlights the steps that are waiting. The page lists the same steps
-// in text, so nothing depends on this script.
+// and marks the steps done and the steps waiting. The page lists the same
+// steps in text, so nothing depends on this script. The zoom buttons show
+// only once the diagram is drawn.
 const container = document.getElementById("diagram");
 
 async function draw() {
@@ -20,9 +21,21 @@ async function draw() {
   const canvas = viewer.get("canvas");
   const registry = viewer.get("elementRegistry");
   canvas.zoom("fit-viewport");
-  const current = (container.dataset.currentSteps || "").split(" ").filter(Boolean);
-  for (const id of current) {
+  const ids = (name) => (container.dataset[name] || "").split(" ").filter(Boolean);
+  for (const id of ids("doneSteps")) {
+    if (registry.get(id)) canvas.addMarker(id, "app-diagram__done");
+  }
+  for (const id of ids("currentSteps")) {
     if (registry.get(id)) canvas.addMarker(id, "app-diagram__current");
+  }
+  const controls = document.querySelector(".app-diagram__controls");
+  if (controls) {
+    controls.hidden = false;
+    controls.addEventListener("click", (event) => {
+      const action = event.target.closest("[data-diagram-zoom]")?.dataset.diagramZoom;
+      if (action === "fit") canvas.zoom("fit-viewport", "auto");
+      else if (action) canvas.zoom(canvas.zoom() * (action === "in" ? 1.25 : 0.8));
+    });
   }
   container.dataset.ready = "true";
 }

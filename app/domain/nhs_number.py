@@ -12,7 +12,7 @@ NHS_NUMBER_LENGTH = 10
 # example is the Design System's, and is a format example only: its check
 # digit does not match.
 WRONG_LENGTH_MESSAGE = "Enter an NHS number with 10 digits, like 485 777 3456"
-CHECK_DIGIT_MESSAGE = "Enter a valid NHS number: the check digit does not match"
+CHECK_DIGIT_MESSAGE = "This is not a real NHS number. Check each digit and enter it again"
 
 _SEPARATORS = re.compile(r"[\s-]+")
 _TEN_DIGITS = re.compile(r"[0-9]{10}")  # not \d, which also matches non-ASCII digits

@@ -19,11 +19,23 @@ OUT_OF_DATE = "This page is out of date. Reload it and try again"
 
 _DIGITS = re.compile(r"[0-9]+")  # not \d, which also matches non-ASCII digits
 _TIME = re.compile(r"([0-9]{1,2})[:.]?([0-9]{2})")
+# "2pm", "2:30pm", "2.30 p.m.", "12am": the 12-hour clock, as many people write it.
+_TWELVE_HOUR = re.compile(r"([0-9]{1,2})(?:[:.]?([0-9]{2}))?\s*([ap])\.?\s*m\.?", re.IGNORECASE)
+_NAMED_TIMES = {"midday": time(12, 0), "noon": time(12, 0), "midnight": time(0, 0)}
 
 
 def parse_time(value: str | None) -> time | None:
-    """A 24-hour time typed as 14:30, 14.30 or 1430 (9:05 too); None if it is not a real time."""
-    match = _TIME.fullmatch((value or "").strip())
+    """A time typed as 14:30, 14.30 or 1430 (9:05 too), as 2pm or 2:30pm, or as midday or midnight;
+    None if it is not a real time."""
+    typed = (value or "").strip()
+    if typed.lower() in _NAMED_TIMES:
+        return _NAMED_TIMES[typed.lower()]
+    if match := _TWELVE_HOUR.fullmatch(typed):
+        hours, minutes = int(match[1]), int(match[2] or 0)
+        if not 1 <= hours <= 12 or minutes > 59:
+            return None
+        return time(hours % 12 + (12 if match[3].lower() == "p" else 0), minutes)
+    match = _TIME.fullmatch(typed)
     if not match:
         return None
     hours, minutes = int(match[1]), int(match[2])

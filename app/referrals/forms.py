@@ -79,7 +79,7 @@ class PoliceProtectionEndedForm(BaseForm):
         "Time it ended",
         called="The time",
         max_length=20,
-        description="Use the 24-hour clock, for example 14:30",
+        description="For example, 14:30 or 2:30pm",
         widget=TextInput(width=5),
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
@@ -90,7 +90,7 @@ class PoliceProtectionEndedForm(BaseForm):
             add_error(self.ended_time, "Enter the time police protection ended")
             valid = False
         elif parse_time(self.ended_time.data) is None:
-            add_error(self.ended_time, "Enter a real time in the 24-hour clock, like 14:30")
+            add_error(self.ended_time, "Enter a real time, like 14:30 or 2:30pm")
             valid = False
         return valid
 

@@ -459,6 +459,8 @@ def _triage(ctx: StepContext) -> dict:
 
 @step("police_research", "health_research", "social_care_research")
 def _research(ctx: StepContext) -> dict:
+    if ctx.data.get("lawful_basis") == "other" and not (ctx.data.get("lawful_basis_detail") or "").strip():
+        raise StepInvalid({"lawful_basis_detail": "Enter the lawful basis for sharing the information"})
     if ctx.data.get("disagrees") and not ctx.data.get("disagreement_reason"):
         raise StepInvalid({"disagreement_reason": "Explain why you disagree with the triage"})
     prefix = ctx.data["_step"].removesuffix("_research")
@@ -615,6 +617,11 @@ def _strategy_discussion(ctx: StepContext) -> dict:
     return {"strategy_decision": d["decision"]}
 
 
+#: A plan action's due date problems name the action by its number on the page ("Action 2").
+ACTION_DUE_MISSING = "Enter the date action {number} is due"
+ACTION_DUE_PAST = "The due date of action {number} must be today or in the future"
+
+
 def check_plan(data: dict) -> dict[str, str]:
     errors: dict[str, str] = {}
     today = utcnow().astimezone(LONDON).date()
@@ -624,9 +631,9 @@ def check_plan(data: dict) -> dict[str, str]:
         if not action.get("owner"):
             errors[f"actions.{i}.owner"] = "Enter who owns this action"
         if not action.get("due_date"):
-            errors[f"actions.{i}.due_date"] = "Enter the date this action is due"
+            errors[f"actions.{i}.due_date"] = ACTION_DUE_MISSING.format(number=i + 1)
         elif action["due_date"] < today:
-            errors[f"actions.{i}.due_date"] = "The due date must be today or in the future"
+            errors[f"actions.{i}.due_date"] = ACTION_DUE_PAST.format(number=i + 1)
     if data["review_date"] < today:
         errors["review_date"] = "The review date must be today or in the future"
     return errors

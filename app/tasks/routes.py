@@ -10,7 +10,7 @@ from app.paging import requested_page
 from app.people.presenters import referral_history
 from app.permissions import Permission, lanes_for, requires
 from app.referrals import services, workflow
-from app.referrals.presenters import OUTCOME_LABELS
+from app.referrals.presenters import OUTCOME_LABELS, agency_findings
 from app.referrals.routes import load_visible_referral
 from app.tasks import completion
 from app.tasks.forms import TASK_FORMS
@@ -80,10 +80,26 @@ def _gone(referral, error: services.StaleSubmission, task_id: str, step: str | N
 
 # The decision pages that show the children's history across referrals.
 HISTORY_STEPS = frozenset(
-    {"triage", "threshold_decision", "resolve_disagreement", "manager_sign_off", "strategy_discussion"}
+    {
+        "triage",
+        "threshold_decision",
+        "resolve_disagreement",
+        "manager_sign_off",
+        "strategy_discussion",
+        "protective_plan",
+    }
 )
-# The decision pages that show the recommendation and what each agency's research found.
+# The decision pages that show the recommendation.
 DECISION_STEPS = frozenset({"threshold_decision", "resolve_disagreement", "manager_sign_off"})
+# The pages that show what each agency's research found so far: the decisions, the plan,
+# and each agency's own research (beside the others' findings already in).
+FINDINGS_STEPS = DECISION_STEPS | {
+    "strategy_discussion",
+    "protective_plan",
+    "police_research",
+    "health_research",
+    "social_care_research",
+}
 
 
 def _answer(referral, step_name: str, key: str):
@@ -108,17 +124,8 @@ def _context(referral, ready) -> dict:
         }
     if ready.step in HISTORY_STEPS:
         context["people_history"] = referral_history(referral)
-    if ready.step in DECISION_STEPS | {"strategy_discussion"}:
-        context["research"] = [
-            {
-                "agency": step.agency.name if step.agency else step.lane,
-                "findings": step.answers.get("findings") or "Nothing recorded",
-                "disagrees": bool(step.answers.get("disagrees")),
-                "reason": step.answers.get("disagreement_reason"),
-            }
-            for step in referral.steps
-            if step.step.endswith("_research")
-        ]
+    if ready.step in FINDINGS_STEPS:
+        context["research"] = agency_findings(referral)
     if ready.step in {"resolve_disagreement", "manager_sign_off"} and decision is not None:
         context["decision"] = {
             "outcome": OUTCOME_LABELS.get(decision.outcome, decision.outcome),
@@ -159,6 +166,8 @@ def task(referral_id: int, task_id: str):
     form = TASK_FORMS[ready.step]()
     if request.method == "GET":
         form.version.data = services.version_token(referral, ready)
+        if start_from := getattr(form, "start_from", None):
+            start_from(referral)  # a form that starts from what earlier steps agreed
         record_audit_event(current_user, "viewed", f"referral:{referral.id}", page="task", step=ready.step)
     elif getattr(form, "handle_list_buttons", None) and form.handle_list_buttons():
         pass  # added or removed a row: show the form again, nothing saved
@@ -176,6 +185,8 @@ def task(referral_id: int, task_id: str):
         else:
             flash(f"{ready.title}: saved.", "success")
             return redirect(url_for("referrals.show", referral_id=referral_id))
+    if for_referral := getattr(form, "for_referral", None):
+        for_referral(referral)  # a form that names this referral's own agencies
     status = 400 if form.errors else 200
     return render_template(
         f"tasks/{ready.step}.html", form=form, referral=referral, task=ready, **_context(referral, ready)

@@ -24,6 +24,7 @@ from app.domain.clock import LONDON, utcnow
 from app.extensions import db
 from app.models import User
 from app.referrals import services
+from app.referrals.answers import govuk_datetime
 from app.sample_data.demo import load_demo_data
 from tests.browser.test_case_study_2 import AFTER_SUBMIT, POLICE, SOCIAL_WORKER, answer, fill_date, sign_in_as
 from tests.browser.test_sign_in import sign_out
@@ -158,7 +159,7 @@ def test_case_study_1_repeat_missing_child_at_a_new_address(app_page, live_serve
     page.goto(f"{base}/referrals/{referral_id}")
     episodes = page.locator("#missing ~ dl").first
     expect(episodes).to_contain_text("Not offered yet")
-    due = (found + timedelta(hours=72)).strftime("%-d %b %Y %H:%M")
+    due = govuk_datetime(found + timedelta(hours=72))
     expect(episodes).to_contain_text(f"Due by {due}")
     expect(episodes.get_by_role("link", name=re.compile("Record"))).to_be_visible()
 

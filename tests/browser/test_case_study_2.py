@@ -23,6 +23,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from app.extensions import db
 from app.models import Referral
+from app.referrals.answers import govuk_date
 from app.sample_data.demo import load_demo_data
 from tests.browser.test_sign_in import sign_in, sign_out
 
@@ -387,7 +388,7 @@ def test_case_study_2_school_contact_to_joint_plan_in_force(app_page, live_serve
         action_row = plan_table.get_by_role("row").filter(has_text=description)
         expect(action_row).to_contain_text(agency)
         expect(action_row).to_contain_text(owner)
-        expect(action_row).to_contain_text((today + timedelta(days=due_in)).strftime("%-d %b %Y"))
+        expect(action_row).to_contain_text(govuk_date(today + timedelta(days=due_in)))
         expect(action_row).to_contain_text("Not started")
     expect(page.locator("#tasks + ul")).to_contain_text("Plan in force: review and close")
 

@@ -104,4 +104,5 @@ def test_format_nhs_number_rejects_anything_without_10_digits(nhs_number):
 
 def test_error_messages():
     assert WRONG_LENGTH_MESSAGE == "Enter an NHS number with 10 digits, like 485 777 3456"
-    assert CHECK_DIGIT_MESSAGE == ("Enter a valid NHS number: the check digit does not match")
+    assert CHECK_DIGIT_MESSAGE == "This is not a real NHS number. Check each digit and enter it again"
+    assert "check digit" not in CHECK_DIGIT_MESSAGE.lower()

@@ -95,7 +95,7 @@ def test_the_referral_page_prompts_for_the_interview_and_records_it(client, mash
     row = db.session.query(MissingEpisode).filter_by(referral_id=referral.id).one()
     sign_in(client, mash["social_care"].email)
     page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
-    assert "Return home interview" in page and "Due by 20 Jun 2026 00:40" in page
+    assert "Return home interview" in page and "Due by 20 June 2026 at 12:40am" in page
     url = f"/referrals/{referral.id}/missing-episodes/{row.id}/interview"
     refused = client.post(url, data={"status": "done", "on": ["18", "6", "2026"]})
     assert refused.status_code == 400 and "Enter what the interview found" in refused.get_data(as_text=True)

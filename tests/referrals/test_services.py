@@ -303,7 +303,7 @@ def test_plan_action_needs_owner_and_due_date(start_journey):
         journey.do("protective_plan", bad)
     assert error.value.errors == {
         "actions.0.owner": "Enter who owns this action",
-        "actions.1.due_date": "Enter the date this action is due",
+        "actions.1.due_date": "Enter the date action 2 is due",
     }
 
 

@@ -144,6 +144,7 @@ VALID: dict[str, tuple[list, dict]] = {
             "shared_with": "MASH social worker",
             "purpose": "To inform the threshold decision.",
             "lawful_basis": "dpa_2018_safeguarding",
+            "lawful_basis_detail": None,
             "disagrees": True,
             "disagreement_reason": "Risk is higher than amber.",
         },
@@ -156,6 +157,7 @@ VALID: dict[str, tuple[list, dict]] = {
             ("shared_with", "MASH"),
             ("purpose", "Safeguarding."),
             ("lawful_basis", "other"),
+            ("lawful_basis_detail", " NHS Act 2006, section 251 "),
             ("disagrees", "no"),
             ("disagreement_reason", "left over from changing my mind"),
         ],
@@ -165,6 +167,7 @@ VALID: dict[str, tuple[list, dict]] = {
             "shared_with": "MASH",
             "purpose": "Safeguarding.",
             "lawful_basis": "other",
+            "lawful_basis_detail": "NHS Act 2006, section 251",
             "disagrees": False,
             "disagreement_reason": None,
         },
@@ -185,6 +188,7 @@ VALID: dict[str, tuple[list, dict]] = {
             "shared_with": "Police and health in the MASH",
             "purpose": "Threshold decision.",
             "lawful_basis": "children_act_1989_s47",
+            "lawful_basis_detail": None,
             "disagrees": False,
             "disagreement_reason": None,
         },
@@ -514,7 +518,7 @@ INVALID = [
         "strategy_discussion",
         {"held_time": "25:10"},
         "held_time",
-        "Enter a real time in the 24-hour clock, like 14:30",
+        "Enter a real time, like 14:30 or 2:30pm",
     ),
     (
         "strategy_discussion",
@@ -750,7 +754,7 @@ def test_action_without_owner_or_due_date(app):
         assert form.errors == {
             "actions": [
                 {"owner": ["Enter who owns this action"]},
-                {"due_date": ["Enter the date this action is due"]},
+                {"due_date": ["Enter the date action 2 is due"]},
                 {},
             ]
         }
@@ -765,7 +769,7 @@ def test_action_due_in_the_past_and_review_in_the_past(app):
         assert not form.validate()
         assert form.errors == {
             "review_date": ["The review date must be today or in the future"],
-            "actions": [{"due_date": ["The due date must be today or in the future"]}, {}, {}],
+            "actions": [{"due_date": ["The due date of action 1 must be today or in the future"]}, {}, {}],
         }
 
 
@@ -1011,7 +1015,7 @@ def test_each_task_page_renders_its_header_and_form(app, step):
         html = render_task(step, TASK_FORMS[step](version=12))
     assert f'<h1 class="govuk-heading-l">Title of {step}</h1>' in html
     assert "FD-26-TEST42" in html
-    assert "Due 11 Mar 2026 09:00" in html
+    assert "Due 11 March 2026 at 9am" in html
     assert "Amy Example" in html and "Ben Example" in html
     assert '<input id="version" name="version" type="hidden" value="12">' in html
     assert '<form method="post" novalidate>' in html

@@ -107,7 +107,7 @@ def test_the_due_time_and_its_reason_are_on_the_task_and_the_referral_page(
     sign_in(client, mash["police"].email)
     task = due(journey, "police_research")
     page = client.get(f"/referrals/{journey.referral.id}/tasks/{task.task_id}").get_data(as_text=True)
-    assert "Due 28 Aug 2026 19:00" in page and "Red rating: 4 clock hours from receipt" in page
+    assert "Due 28 August 2026 at 7pm" in page and "Red rating: 4 clock hours from receipt" in page
     assert '<time datetime="2026-08-28T18:00:00+00:00">' in page
     referral_page = client.get(f"/referrals/{journey.referral.id}").get_data(as_text=True)
     assert "Red rating: 4 clock hours from receipt" in referral_page

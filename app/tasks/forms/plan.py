@@ -8,6 +8,7 @@ from app.domain.clock import london_today
 from app.forms import RowForm, add_error, refresh_list_errors, text_or_none
 from app.forms.fields import DateField, select_field, text_area, text_input
 from app.forms.widgets import DateInput, Select, TextArea, TextInput
+from app.referrals.services import ACTION_DUE_MISSING, ACTION_DUE_PAST
 from app.tasks.forms.base import TaskForm
 from app.tasks.forms.strategy import AGENCY_KINDS
 
@@ -61,6 +62,7 @@ class ProtectivePlanForm(TaskForm):
         ):
             add_error(self.review_date, "The review date must be today or in the future")
         rows = self.action_rows()
+        numbers = {id(entry.form): i + 1 for i, entry in enumerate(self.actions.entries)}
         for row in rows:
             if not text_or_none(row.description.data) and not row.description.errors:
                 add_error(row.description, "Enter what needs to be done")
@@ -71,12 +73,24 @@ class ProtectivePlanForm(TaskForm):
             if row.due_date.errors:
                 continue
             if row.due_date.data is None:
-                add_error(row.due_date, "Enter the date this action is due")
+                add_error(row.due_date, ACTION_DUE_MISSING.format(number=numbers[id(row)]))
             elif row.due_date.data < today:
-                add_error(row.due_date, "The due date must be today or in the future")
+                add_error(row.due_date, ACTION_DUE_PAST.format(number=numbers[id(row)]))
         if not rows and self.actions.entries:
             add_error(self.actions.entries[0].form.description, "Add at least one action")
         refresh_list_errors(self.actions)
+
+    def start_from(self, referral) -> None:
+        """A new plan starts from the strategy discussion: each line of its immediate actions
+        is a draft action, to give an agency, an owner and a due date."""
+        sd = referral.strategy_discussion
+        lines = [line.strip(" -•\t") for line in (sd.immediate_actions or "").splitlines()] if sd else []
+        lines = [line for line in lines if line]
+        while len(self.actions.entries) < len(lines):
+            self.actions.append_entry()
+        for entry, line in zip(self.actions.entries, lines, strict=False):
+            if not entry.form.description.data:
+                entry.form.description.data = line
 
     def to_service_data(self) -> dict:
         return {

@@ -21,6 +21,8 @@ OUTCOME_HINTS: dict[str, str] = {
 }
 
 #: Lawful bases for sharing information, in the order shown. Stored as the key.
+#: "Other" is a lawful basis only with the basis named.
+OTHER_LAWFUL_BASIS_MESSAGE = "Enter the lawful basis for sharing the information"
 LAWFUL_BASES: dict[str, str] = {
     "dpa_2018_safeguarding": (
         "Data Protection Act 2018, Schedule 1, paragraph 18 – safeguarding of children and individuals at risk"
@@ -136,6 +138,11 @@ class ResearchForm(TaskForm):
         LAWFUL_BASES.items(),
         "Select the lawful basis for sharing the information",
     )
+    lawful_basis_detail = text_area(
+        "What is the lawful basis?",
+        called="The lawful basis",
+        description="Name the law, duty or agreement that allows the sharing.",
+    )
     disagrees = YesNoField(
         "Does your agency disagree with the triage?",
         message="Select yes if your agency disagrees with the triage",
@@ -145,6 +152,8 @@ class ResearchForm(TaskForm):
     disagreement_reason = text_area("Why do you disagree?", called="Why you disagree")
 
     def check_rules(self) -> None:
+        if self.lawful_basis.data == "other" and not text_or_none(self.lawful_basis_detail.data):
+            add_error(self.lawful_basis_detail, OTHER_LAWFUL_BASIS_MESSAGE)
         if self.disagrees.answer and not text_or_none(self.disagreement_reason.data):
             add_error(self.disagreement_reason, "Explain why you disagree with the triage")
 
@@ -156,6 +165,9 @@ class ResearchForm(TaskForm):
             "shared_with": text_or_none(self.shared_with.data),
             "purpose": text_or_none(self.purpose.data),
             "lawful_basis": self.lawful_basis.data,
+            "lawful_basis_detail": text_or_none(self.lawful_basis_detail.data)
+            if self.lawful_basis.data == "other"
+            else None,
             "disagrees": disagrees,
             "disagreement_reason": text_or_none(self.disagreement_reason.data) if disagrees else None,
         }

@@ -8,7 +8,7 @@ from wtforms import FieldList, FormField
 
 from app.domain.clock import london_today, utcnow
 from app.domain.working_days import ICPC_WORKING_DAYS, icpc_due
-from app.forms import RowForm, add_error, refresh_list_errors, text_or_none
+from app.forms import RowForm, add_error, refresh_list_errors, select_choices, text_or_none
 from app.forms.fields import (
     DateField,
     YesNoField,
@@ -32,12 +32,15 @@ AGENCY_KINDS: list[tuple[str, str]] = [(kind.value, kind.label) for kind in Agen
 DECISION_LABELS = STRATEGY_DECISION_LABELS
 
 
+NO_AGENCY_CHOSEN = "Select an agency"
+
+
 class AttendeeForm(RowForm):
     name = text_input("Name", called="The attendee's name", widget=TextInput(label_size=None))
     agency_kind = select_field(
         "Agency",
         AGENCY_KINDS,
-        blank="Select an agency",
+        blank=NO_AGENCY_CHOSEN,
         invalid_message="Select the attendee's agency from the list",
         widget=Select(label_size=None),
     )
@@ -64,7 +67,7 @@ class StrategyDiscussionForm(TaskForm):
         "Time it started",
         called="The time",
         max_length=20,
-        description="Use the 24-hour clock, for example 14:30",
+        description="For example, 14:30 or 2:30pm",
         widget=TextInput(width=5),
     )
     chair = text_input(
@@ -169,7 +172,7 @@ class StrategyDiscussionForm(TaskForm):
         else:
             at = parse_time(self.held_time.data)
             if at is None:
-                add_error(self.held_time, "Enter a real time in the 24-hour clock, like 14:30")
+                add_error(self.held_time, "Enter a real time, like 14:30 or 2:30pm")
         day = self.held_at.data
         if day is None or self.held_at.errors:
             return
@@ -194,6 +197,20 @@ class StrategyDiscussionForm(TaskForm):
             (row.agency_kind.data for row in rows), self.data
         ).items():
             add_error(self[reason_field], message)
+
+    def for_referral(self, referral) -> None:
+        """Each attendee's agency list names the agencies taking part in this referral, first:
+        "Testshire Police (Police force)". The values stay the agency kinds the contract takes."""
+        names: dict[str, list[str]] = {}
+        for agency in sorted(referral.agencies, key=lambda a: a.name):
+            names.setdefault(agency.kind.value, []).append(agency.name)
+        taking_part = [
+            (kind, f"{', '.join(names[kind])} ({label})") for kind, label in AGENCY_KINDS if kind in names
+        ]
+        others = [(kind, label) for kind, label in AGENCY_KINDS if kind not in names]
+        choices = select_choices([("", NO_AGENCY_CHOSEN), *taking_part, *others])
+        for entry in self.attendees.entries:
+            entry.form.agency_kind.choices = choices
 
     def to_service_data(self) -> dict:
         criminal = self.criminal_investigation.answer
