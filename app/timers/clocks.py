@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased, lazyload
 
 from app.extensions import db
 from app.models import (
@@ -156,6 +157,8 @@ def deadlines_for(user: User, *, limit: int = 200) -> list[Deadline]:
             )
             .order_by(PlanAction.due_date, PlanAction.id)
             .limit(limit)
+            # The list shows the referral's reference only: none of its relationships.
+            .options(lazyload("*"))
         ).all()
         found += [
             Deadline(
@@ -168,6 +171,7 @@ def deadlines_for(user: User, *, limit: int = 200) -> list[Deadline]:
             for action, referral in rows
         ]
     if "Social care" in lanes:
+        later = aliased(StrategyDiscussion)
         rows = db.session.execute(
             select(StrategyDiscussion, Referral)
             .join(Referral, Referral.id == StrategyDiscussion.referral_id)
@@ -178,9 +182,14 @@ def deadlines_for(user: User, *, limit: int = 200) -> list[Deadline]:
                 StrategyDiscussion.icpc_not_required_reason.is_(None),
                 StrategyDiscussion.icpc_target_date.is_not(None),
                 Referral.id.in_(visible),
+                # Only the referral's latest discussion sets the conference's date.
+                ~select(later.id)
+                .where(later.referral_id == StrategyDiscussion.referral_id, later.id > StrategyDiscussion.id)
+                .exists(),
             )
             .order_by(StrategyDiscussion.icpc_target_date)
             .limit(limit)
+            .options(lazyload("*"))
         ).all()
         found += [
             Deadline(
@@ -191,6 +200,5 @@ def deadlines_for(user: User, *, limit: int = 200) -> list[Deadline]:
                 "Social care",
             )
             for sd, referral in rows
-            if referral.strategy_discussion is sd
         ]
     return sorted(found, key=lambda deadline: deadline.due_at)[:limit]

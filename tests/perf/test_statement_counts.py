@@ -51,21 +51,14 @@ def referrals(clock):
     return add
 
 
-DEADLINES_LAZY_LOAD = (
-    "The 'Other deadlines' under the first page (deadlines_for, app/timers/clocks.py) reads each "
-    "referral's strategy discussions one referral at a time: one statement per conference due"
-)
-
-
 @pytest.mark.parametrize(
     ("role", "url"),
     [
         (RoleName.MASH_MANAGER, "/tasks"),
         # The tasks alone: 'Not picked up' hides the other deadlines (they have no assignee).
         (RoleName.SOCIAL_CARE, "/tasks?unassigned=1"),
-        pytest.param(
-            RoleName.SOCIAL_CARE, "/tasks", marks=pytest.mark.xfail(strict=True, reason=DEADLINES_LAZY_LOAD)
-        ),
+        # With the other deadlines (plan actions, conferences) under the first page.
+        (RoleName.SOCIAL_CARE, "/tasks"),
     ],
 )
 def test_an_inbox_page_sends_as_many_statements_for_3n_referrals_as_for_n(
