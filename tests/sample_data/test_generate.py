@@ -183,7 +183,10 @@ def test_a_generated_referral_carries_on_through_the_services(generated):
         services.complete_task(actor, referral, task.task_id, version, ANSWERS[task.step]())
         db.session.refresh(referral)
         assert referral.version == version + 1
-        assert len(referral.steps) == count + 1
+        # The step is recorded once; a clock already run out fires as the engine moves on.
+        added = [s.step for s in referral.steps[count:]]
+        assert added.count(task.step) == 1, added
+        assert all(s == task.step or s.endswith("_fired") for s in added), added
     # Planted cases wait at these; recent ones at triage, research or the decision.
     assert {"strategy_discussion", "protective_plan", "close_plan", "resolve_disagreement"} <= tried
     assert tried & {"triage", "threshold_decision", *RESEARCH_STEPS}
