@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import Flask
 from werkzeug.routing import Rule
 
-from app.extensions import db
+from tests.security.isolation import rolled_back
 from tests.security.world import ROLES, Area, World
 
 SIGN_IN = "sign-in"  # a redirect to the sign-in page
@@ -57,15 +57,11 @@ def agrees(expected: str, got: str) -> bool:
 
 
 def request_cell(app: Flask, world: World, rule: Rule, route: Route, role: str, area: Area) -> str:
-    """Make one request in a SAVEPOINT that is rolled back afterwards, so that no cell changes
-    what another sees (a sign-out, a deactivation, a completed task)."""
+    """Make one request, rolled back afterwards (tests/security/isolation.py)."""
     method = route.method or ("GET" if "GET" in rule.methods else "POST")
     path = build_path(app, rule, route.params(area))
     client = world.client(role)
-    connection = db.session.get_bind()
-    outer = connection.begin_nested()
-    cookies = dict(client._cookies)  # a sign-out in this cell must not sign the client out of the next
-    try:
+    with rolled_back(client):
         kwargs = {"headers": world.headers(role)}
         if route.json is not None:
             kwargs["json"] = route.json
@@ -74,11 +70,6 @@ def request_cell(app: Flask, world: World, rule: Rule, route: Route, role: str, 
         except Exception as error:  # TESTING propagates exceptions: that is the 500
             return f"500 ({type(error).__name__}: {error})"[:300]
         return answer(response.status_code, response.headers.get("Location", ""))
-    finally:
-        db.session.remove()
-        outer.rollback()
-        client._cookies.clear()
-        client._cookies.update(cookies)
 
 
 def build_path(app: Flask, rule: Rule, values: dict) -> str:
