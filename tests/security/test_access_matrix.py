@@ -13,12 +13,18 @@ Pages are fetched with GET; a POST-only route gets an empty POST (CSRF is off in
 configuration, as in the other tests), so the allowed answer is usually the form's refusal. Every
 request runs in a SAVEPOINT rolled back afterwards, so one cell cannot change another.
 
+A route naming a record inside another (a referral's plan action, task, disagreement, missing
+episode or possible match; a system account's token) has a third line, `mixed`: Testshire's
+outer record with Otherland's inner one. The inner record is then unknown there: 404, or 409
+for a task ("no longer ready"; picking it up sends the user back to the inbox saying so),
+exactly as for an id that does not exist, so nothing says the other area's record exists.
+
 A route added to the app without a row here fails the test, naming it.
 """
 
 from __future__ import annotations
 
-from tests.security.matrix import Route, agrees, parse, request_cell, route_key
+from tests.security.matrix import Route, agrees, mixed_values, parse, request_cell, route_key
 from tests.security.world import build_world
 
 
@@ -84,28 +90,46 @@ MATRIX: dict[str, Route] = {
     "referrals.update_action": Route(
         ids("referral_id", "action_id"),
         "400 400 400 400 403 403 sign-in sign-in",
-        NO_CASE,  # no status chosen
-    ),
+        NO_CASE,
+        mixed=NO_CASE,
+    ),  # no status chosen
     "notifications.new": Route(NONE, "200 403 403 403 403 403 sign-in sign-in"),
     "notifications.new_contact": Route(NONE, "403 200 200 403 403 403 sign-in sign-in"),
     "tasks.inbox": Route(NONE, "200 200 200 200 403 403 sign-in sign-in"),
-    "tasks.task": Route(ids("referral_id", "task_id"), "403 200 403 403 403 403 sign-in sign-in", NO_CASE),
-    "tasks.pick_up": Route(ids("referral_id", "task_id"), "403 302 403 403 403 403 sign-in sign-in", NO_CASE),
+    "tasks.task": Route(
+        ids("referral_id", "task_id"),
+        "403 200 403 403 403 403 sign-in sign-in",
+        NO_CASE,
+        mixed="409 409 409 409 403 403 sign-in sign-in",
+    ),
+    "tasks.pick_up": Route(
+        ids("referral_id", "task_id"),
+        "403 302 403 403 403 403 sign-in sign-in",
+        NO_CASE,
+        mixed="302 302 302 302 403 403 sign-in sign-in",
+    ),
     # A manager sees the page with why not: managers review disagreements, they do not raise them.
     "disagreements.raise_disagreement": Route(REFERRAL, "200 200 200 200 403 403 sign-in sign-in", NO_CASE),
     "disagreements.review": Route(
-        ids("referral_id", "disagreement_id"), "403 403 403 200 403 403 sign-in sign-in", NO_CASE
+        ids("referral_id", "disagreement_id"),
+        "403 403 403 200 403 403 sign-in sign-in",
+        NO_CASE,
+        mixed="403 403 403 404 403 403 sign-in sign-in",
     ),
     "missing.interview": Route(
         ids("episode_id", referral_id="episode_referral_id"),
         "200 200 200 200 403 403 sign-in sign-in",  # any agency taking part records the interview
         NO_CASE,
+        mixed="404 404 404 404 403 403 sign-in sign-in",
     ),
     # --- People -------------------------------------------------------------------------
     "people.search": Route(NONE, CASE_READERS),
     "people.show": Route(ids("person_id"), CASE_READERS, NO_CASE),
     "people.resolve_match": Route(
-        ids("match_id", referral_id="match_referral_id"), "403 302 403 302 403 403 sign-in sign-in", NO_CASE
+        ids("match_id", referral_id="match_referral_id"),
+        "403 302 403 302 403 403 sign-in sign-in",
+        NO_CASE,
+        mixed="403 404 403 404 403 403 sign-in sign-in",
     ),
     "people.undo_merge": Route(ids("merge_id"), "403 302 403 302 403 403 sign-in sign-in", NO_CASE),
     # --- The managers' audit and the access log -----------------------------------------
@@ -140,7 +164,10 @@ MATRIX: dict[str, Route] = {
     "admin.temporary_password": Route(ids("user_id"), ADMINS, ADMINS_ELSEWHERE),
     "admin.api_tokens": Route(ids(user_id="system_user_id"), ADMINS, ADMINS_ELSEWHERE),
     "admin.revoke_token": Route(
-        ids("token_id", user_id="system_user_id"), "403 403 403 403 403 302 sign-in sign-in", ADMINS_ELSEWHERE
+        ids("token_id", user_id="system_user_id"),
+        "403 403 403 403 403 302 sign-in sign-in",
+        ADMINS_ELSEWHERE,
+        mixed="403 403 403 403 403 404 sign-in sign-in",
     ),
     "timers.response_times": Route(NONE, ADMINS),
     # --- The API (bearer tokens only: a signed-in browser is anonymous here) -------------
@@ -152,6 +179,7 @@ MATRIX: dict[str, Route] = {
         "401 401 401 401 401 401 403 401",  # triage is the Social care lane's; the token is police's
         "401 401 401 401 401 401 403 401",
         json={},
+        mixed="401 401 401 401 401 401 409 401",
     ),
 }
 
@@ -174,11 +202,16 @@ def test_every_role_gets_the_expected_answer_on_every_route(app, make_agency, ma
         if route is None:
             failures.append(f"{key}: no row in the matrix")
             continue
-        for which, area, columns in (("own", world.own, route.own), ("other area", world.other, route.other)):
+        cases = [
+            ("own", route.params(world.own), route.own),
+            ("other area", route.params(world.other), route.other),
+            ("own, holding the other area's", mixed_values(route, world.own, world.other), route.mixed),
+        ]
+        for which, values, columns in cases:
             if columns is None:
                 continue
             for role, expected in parse(columns).items():
-                got = request_cell(app, world, rule, route, role, area)
+                got = request_cell(app, world, rule, route, role, values)
                 if not agrees(expected, got):
                     failures.append(f"{key} [{which}] as {role}: expected {expected}, got {got}")
     assert not failures, f"{len(failures)} cells disagree:\n" + "\n".join(failures)
