@@ -26,14 +26,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, FieldList, FormField, HiddenField, SubmitField
+from wtforms import BooleanField, FieldList, FormField, SubmitField
 from wtforms.fields.choices import SelectFieldBase
 
 from app.domain.clock import london_today
 from app.extensions import db
 from app.forms.base import BaseForm
 from app.models import ApiToken, Referral
-from tests.conftest import system_account_for
+from tests.conftest import TEST_PASSWORD, system_account_for
 from tests.referrals import steps
 from tests.security.conftest import FUZZ_SETTINGS
 from tests.security.isolation import rolled_back
@@ -172,44 +172,61 @@ def describe(response_or_error) -> str:
 # --- The web forms ------------------------------------------------------------------
 
 
-def who_may(route) -> str | None:
-    """The first person role allowed on the route's own record, or anonymous for public forms."""
+DENIED = {"401", "403", "404", "sign-in"}
+
+
+def allowed_roles(route) -> list[str]:
+    """Who may use the route on their own area's record: anonymous first for a public form."""
     cells = parse(route.own)
-    if cells["anonymous"] not in {"401", "403", "404", "sign-in"}:
-        return "anonymous"  # a public form, such as signing in
-    for role in PERSON_ROLES:
-        if cells[role] not in {"401", "403", "404", "sign-in"}:
-            return role
-    return None
+    if cells["anonymous"] not in DENIED:
+        return ["anonymous"]
+    return [role for role in PERSON_ROLES if cells[role] not in DENIED]
+
+
+def fields_of(client, method: str, path: str, headers: dict) -> dict:
+    with rolled_back(client):
+        built = forms_built(client, method, path, headers)
+    fields = {}
+    for form in built:
+        for field in leaves(form):
+            fields.setdefault(field.name, field)
+    return fields
 
 
 def form_routes(app, world):
-    """(key, role, path, fields) for every route that builds a form with fields."""
+    """(key, client, path, fields) for every route that builds a form with fields, as the first
+    allowed role whose page has one (the recovery codes page redirects those without a second
+    factor to set one up, say); and the pages a route shows only in some states."""
     found = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
         if "POST" not in rule.methods or rule.endpoint.startswith("api."):
             continue
         key = route_key(app, rule)
         route = MATRIX[key]
-        role = who_may(route)
-        if role is None:
-            continue
         path = build_path(app, rule, route.params(world.own))
         method = "GET" if "GET" in rule.methods else "POST"
-        client = world.client(role)
-        with rolled_back(client):
-            built = forms_built(client, method, path, world.headers(role))
-        fields = {}
-        for form in built:
-            for field in leaves(form):
-                if (
-                    not isinstance(field, HiddenField)
-                    or field.name == "version"
-                    or isinstance(field, HiddenField)
-                ):
-                    fields.setdefault(field.name, field)
-        if fields:
-            found.append((key, role, path, fields))
+        for role in allowed_roles(route):
+            fields = fields_of(world.client(role), method, path, world.headers(role))
+            if fields:
+                found.append((key, world.client(role), path, fields))
+                break
+    # Triage, the task with the most fields, as well as the plan's closing task in the matrix.
+    triage = f"/referrals/{world.own.ids['triage_referral_id']}/tasks/{world.own.ids['triage_task_id']}"
+    found.append(
+        (
+            "tasks.task (triage)",
+            world.client("social_care"),
+            triage,
+            fields_of(world.client("social_care"), "GET", triage, {}),
+        )
+    )
+    # The code page, for someone who has given the right password and is asked for their code.
+    halfway = world.app.test_client()
+    response = halfway.post("/sign-in", data={"email": world.own.email("manager"), "password": TEST_PASSWORD})
+    assert response.headers["Location"] == "/sign-in/code"
+    found.append(
+        ("auth.sign_in_code", halfway, "/sign-in/code", fields_of(halfway, "GET", "/sign-in/code", {}))
+    )
     return found
 
 
@@ -252,11 +269,19 @@ def test_no_form_answers_500_or_writes_when_it_refuses(app, make_agency, make_us
     routes = form_routes(app, world)
     # The forms the fuzz must reach: if discovery breaks, this says so rather than fuzzing nothing.
     reached = {key for key, *_ in routes}
-    for expected in ("notifications.new", "tasks.task", "admin.edit_user /admin/users/new", "auth.sign_in"):
+    for expected in (
+        "notifications.new",
+        "tasks.task",
+        "admin.edit_user /admin/users/new",
+        "auth.sign_in",
+        "auth.new_recovery_codes",
+        "tasks.task (triage)",
+        "auth.sign_in_code",
+    ):
         assert expected in reached, f"the fuzz did not find the form of {expected}"
     failures: list[str] = []
-    for key, role, path, fields in routes:
-        fuzz_form(world.client(role), path, fields, failures, key)
+    for key, client, path, fields in routes:
+        fuzz_form(client, path, fields, failures, key)
     assert not failures, f"{len(failures)} forms failed:\n" + "\n".join(failures)
 
 
@@ -401,8 +426,8 @@ def test_the_api_bodies_the_fuzz_starts_from_are_accepted(app, make_agency, make
 
 
 def social_care_token(world) -> str:
-    social = system_account_for(world.own.users["social_care"])
-    _, token = ApiToken.issue(social, "Children's services case system", world.own.users["admin"])
+    social = system_account_for(world.own.user("social_care"))
+    _, token = ApiToken.issue(social, "Children's services case system", world.own.user("admin"))
     db.session.commit()
     return token
 

@@ -61,6 +61,13 @@ class Area:
     token: str = ""
     ids: dict[str, object] = field(default_factory=dict)
 
+    def email(self, role: str) -> str:
+        return f"{role}@{self.name.lower()}.example"
+
+    def user(self, role: str) -> User:
+        """The user, loaded afresh: the rows in `users` go stale once a request has run."""
+        return User.by_email(self.email(role))
+
 
 def _journey(users: dict[str, User], **notification) -> Journey:
     referral = services.create_referral(users["police"], steps.notification(**notification))
@@ -185,6 +192,7 @@ def build_area(name: str, make_agency, make_user) -> Area:
 
 @dataclass
 class World:
+    app: object
     own: Area
     other: Area
     clients: dict[str, FlaskClient]
@@ -203,7 +211,7 @@ def build_world(app, make_agency, make_user) -> World:
     for role in ROLES:
         client = app.test_client()
         if role in PERSON_ROLES:
-            response = sign_in(client, own.users[role].email)
+            response = sign_in(client, own.email(role))
             assert response.status_code == 302, f"{role} could not sign in"
         clients[role] = client
-    return World(own, other, clients)
+    return World(app, own, other, clients)
