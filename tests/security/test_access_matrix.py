@@ -7,7 +7,9 @@ user's own area and on one of another area. Each cell is the expected answer:
 
 Columns, in order: police, social care, health, MASH manager, auditor, administrator, system
 account (an API token of Testshire's police records system), anonymous. There is no education
-role: staff of a school or other agency have no account type of their own (RoleName).
+role: staff of a school or other agency have no account type of their own (RoleName). Nor is
+there yet an agency of an area that does not take part in its referrals (every agency of the
+area does, app/referrals/services.py), so "not taking part" is tested as another area's agency.
 
 Pages are fetched with GET; a POST-only route gets an empty POST (CSRF is off in the test
 configuration, as in the other tests), so the allowed answer is usually the form's refusal. Every
