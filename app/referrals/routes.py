@@ -83,6 +83,8 @@ def update_action(referral_id: int, action_id: int):
     if action is None or action.plan.referral_id != referral.id:
         abort(403)
     form = PlanActionUpdateForm()
+    # The page numbers each action's boxes; the error summary must link to this action's.
+    form.status.id, form.note.id = f"status-{action.id}", f"note-{action.id}"
     if form.validate_on_submit():
         try:
             with savepoint():

@@ -317,3 +317,13 @@ def test_a_refused_plan_action_update_shows_the_referral_again_with_the_error(cl
     assert journey.referral.reference in page(draft)
     db.session.refresh(action)
     assert action.update_note is None and action.status.value != "done"
+
+    journey.do("police_confirm_plan", steps.confirm())
+    journey.do("health_confirm_plan", steps.confirm())
+    in_force = client.post(url, data={"note": "Visited."})
+    html = page(in_force)
+    assert (
+        in_force.status_code == 400
+        and f'href="#status-{action.id}"' in html
+        and f'id="status-{action.id}"' in html
+    )
