@@ -7,13 +7,14 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run timers test test-dates test-browser lint format db demo assets browser bench clean help
+.PHONY: run timers test test-dates test-browser fuzz lint format db demo assets browser bench clean help
 
 help:
 	@echo "make run    set up everything and serve on http://127.0.0.1:5000, with the timer worker (development)"
 	@echo "make timers the timer worker on its own (flask timers run --loop)"
 	@echo "make test   set up everything and run the whole test suite, browser tests included"
 	@echo "make test-dates  the suite (without browser tests) at each instant in TEST_DATES"
+	@echo "make fuzz   the fuzz test (tests/security/test_fuzz.py) with many more examples (FUZZ_PROFILE=long)"
 	@echo "make bench  the real request path under gunicorn, driven by Locust, on SQLite and PostgreSQL"
 	@echo "make lint   ruff lint and format check"
 
@@ -91,6 +92,11 @@ test-dates: $(BIN)/.installed assets
 	done; \
 	if [ -n "$$failed" ]; then echo "FAILED at:$$failed"; exit 1; fi; \
 	echo "Passed at every instant: $(TEST_DATES)"
+
+# The fuzz test with Hypothesis' "long" profile (tests/security/conftest.py): a few hundred
+# examples a route instead of the handful `make test` runs. Takes several minutes.
+fuzz: $(BIN)/.installed
+	FUZZ_PROFILE=$${FUZZ_PROFILE:-long} $(BIN)/pytest tests/security/test_fuzz.py
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

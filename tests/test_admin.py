@@ -141,6 +141,24 @@ def test_edit_roles_and_agency(client, login_as, make_user, make_agency):
     assert user.agency == new_agency
 
 
+def test_a_field_left_out_of_an_edit_is_an_error_not_the_old_value_saved_again(client, login_as, make_user):
+    """A field missing from the POST used to keep the record's value, and the page said "saved"."""
+    admin = login_as(RoleName.ADMINISTRATOR)
+    user = make_user(RoleName.POLICE, agency=admin.agency)
+    agency = admin.agency
+    left_out_kind = client.post(f"/admin/agencies/{agency.id}/edit", data={"name": "Renamed"})
+    assert left_out_kind.status_code == 400 and "Select the kind of agency" in page(left_out_kind)
+    left_out_name = client.post(
+        f"/admin/users/{user.id}/edit",
+        data={"email": "renamed@test.example", "agency_id": str(agency.id), "roles": ["police"]},
+    )
+    assert left_out_name.status_code == 400 and "Enter the person&#39;s full name" in page(left_out_name)
+    nothing = client.post(f"/admin/agencies/{agency.id}/edit", data={})
+    assert nothing.status_code == 400 and "Enter the agency&#39;s name" in page(nothing)
+    db.session.expire_all()
+    assert agency.name != "Renamed" and user.email != "renamed@test.example"
+
+
 def test_deactivate_and_reactivate(client, login_as, make_user):
     admin = login_as(RoleName.ADMINISTRATOR)
     user = make_user(RoleName.POLICE)

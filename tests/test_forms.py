@@ -48,6 +48,9 @@ def posted(app, pairs):
         (["1", "7", "25"], None, "The date must be a real date"),
         (["\u0663", "7", "2025"], None, "The date must be a real date"),  # an Arabic-Indic 3
         (["01/07/2025"], None, "The date must be a real date"),
+        # Too big for C's int: these raised OverflowError, a 500 on every page with a date.
+        (["2147483648", "7", "2025"], None, "The date must be a real date"),
+        (["1", str(2**63), "2025"], None, "The date must be a real date"),
     ],
 )
 def test_date_field(app, parts, data, message):

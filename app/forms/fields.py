@@ -122,7 +122,7 @@ class DateField(Field):
             raise ValueError(f"{self.subject} must be a real date")
         try:
             self.data = date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a day or month of 2**31 or more
             raise ValueError(f"{self.subject} must be a real date") from None
 
     def _process_iso(self, value: str) -> None:

@@ -48,15 +48,21 @@ def index():
 def show(referral_id: int):
     referral = load_visible_referral(referral_id)
     record_audit_event(current_user, "viewed", f"referral:{referral.id}", page="referral")
+    return referral_page(referral, PlanActionUpdateForm())
+
+
+def referral_page(referral: Referral, action_form: PlanActionUpdateForm, **extra) -> str:
+    """The referral's record: its page, and the same page shown again with a refused action update."""
     return render_template(
         "referrals/show.html",
         referral=referral,
         timeline=timeline(referral),
         links=recording_links(referral, lanes_for(current_user)),
-        action_form=PlanActionUpdateForm(),
+        action_form=action_form,
         people_history=referral_history(referral),
         episodes=episodes_of(referral),
         may_disagree=disagreements.why_not(current_user, referral) is None,
+        **extra,
     )
 
 
@@ -77,6 +83,8 @@ def update_action(referral_id: int, action_id: int):
     if action is None or action.plan.referral_id != referral.id:
         abort(403)
     form = PlanActionUpdateForm()
+    # The page numbers each action's boxes; the error summary must link to this action's.
+    form.status.id, form.note.id = f"status-{action.id}", f"note-{action.id}"
     if form.validate_on_submit():
         try:
             with savepoint():
@@ -86,15 +94,8 @@ def update_action(referral_id: int, action_id: int):
         else:
             flash("Plan action updated.", "success")
             return redirect(url_for("referrals.show", referral_id=referral.id, _anchor="plan"))
-    referral = load_visible_referral(referral_id)
-    return render_template(
-        "referrals/show.html",
-        referral=referral,
-        timeline=timeline(referral),
-        links=recording_links(referral, lanes_for(current_user)),
-        action_form=form,
-        failed_action_id=action_id,
-    ), 400
+    # `form` puts its errors in the summary at the top, even when the action has no form showing.
+    return referral_page(load_visible_referral(referral_id), form, form=form, failed_action_id=action_id), 400
 
 
 def _require_lane(lane: str) -> None:

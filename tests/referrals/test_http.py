@@ -345,3 +345,33 @@ def test_social_care_research_that_disagrees_reaches_a_manager_over_http(client,
     db.session.refresh(journey.referral)
     journey.do("threshold_decision", steps.threshold("s17"))  # what the rules recommend for amber
     assert "resolve_disagreement" in journey.ready()
+
+
+def test_a_refused_plan_action_update_shows_the_referral_again_with_the_error(client, start_journey, mash):
+    """It used to answer 500: the page shown again lacked what the referral page needs."""
+    journey = start_journey().to_threshold(rag="red", harm=True)
+    journey.do("threshold_decision", steps.threshold("s47"))
+    journey.do("strategy_discussion", steps.strategy())
+    journey.do("protective_plan", steps.plan())  # a draft: actions change only once it is in force
+    action = journey.referral.plan.actions[0]
+    sign_in(client, mash["social_care"].email)
+    url = f"/referrals/{journey.referral.id}/actions/{action.id}"
+
+    missing = client.post(url, data={"note": "Visited."})
+    assert missing.status_code == 400 and "the action&#39;s status" in page(missing)
+    draft = client.post(url, data={"status": "done", "note": "Visited."})
+    assert draft.status_code == 400
+    assert "Actions can only be updated while the plan is in force" in page(draft)
+    assert journey.referral.reference in page(draft)
+    db.session.refresh(action)
+    assert action.update_note is None and action.status.value != "done"
+
+    journey.do("police_confirm_plan", steps.confirm())
+    journey.do("health_confirm_plan", steps.confirm())
+    in_force = client.post(url, data={"note": "Visited."})
+    html = page(in_force)
+    assert (
+        in_force.status_code == 400
+        and f'href="#status-{action.id}"' in html
+        and f'id="status-{action.id}"' in html
+    )
