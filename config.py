@@ -54,6 +54,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     # Managers' audit: an appropriate adult arriving later than this after being requested is a gap.
     AUDIT_APPROPRIATE_ADULT_HOURS = 4
+    # Managers' audit: a notification reaching the MASH longer than this after the notifier recorded it.
+    AUDIT_NOTIFICATION_DELAY_HOURS = 24
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # bound to the session, which expires
     SESSION_COOKIE_HTTPONLY = True
@@ -110,6 +112,15 @@ class Config:
             ) from None
         if not 0 < self.AUDIT_APPROPRIATE_ADULT_HOURS <= 72:
             raise ConfigError("AUDIT_APPROPRIATE_ADULT_HOURS must be more than 0 and at most 72")
+        hours = _env("AUDIT_NOTIFICATION_DELAY_HOURS", str(self.AUDIT_NOTIFICATION_DELAY_HOURS))
+        try:
+            self.AUDIT_NOTIFICATION_DELAY_HOURS = float(hours)
+        except ValueError:
+            raise ConfigError(
+                f"AUDIT_NOTIFICATION_DELAY_HOURS must be a number of hours, like 24, not {hours!r}"
+            ) from None
+        if not 0 < self.AUDIT_NOTIFICATION_DELAY_HOURS <= 24 * 14:
+            raise ConfigError("AUDIT_NOTIFICATION_DELAY_HOURS must be more than 0 and at most 336 (14 days)")
         # The working-day calendar for response times counted in working time (Europe/London).
         self.WORKING_DAY_OPENS = _clock_time("WORKING_DAY_OPENS", "09:00")
         self.WORKING_DAY_CLOSES = _clock_time("WORKING_DAY_CLOSES", "17:00")

@@ -98,6 +98,20 @@ def test_the_appropriate_adult_threshold_can_be_set(clean_env, monkeypatch):
     assert load_config("development").AUDIT_APPROPRIATE_ADULT_HOURS == 2.5
 
 
+@pytest.mark.parametrize(
+    ("value", "message"), [("a day", "a number of hours"), ("-1", "more than 0"), ("400", "at most 336")]
+)
+def test_a_bad_notification_delay_is_named(clean_env, monkeypatch, value, message):
+    monkeypatch.setenv("AUDIT_NOTIFICATION_DELAY_HOURS", value)
+    with pytest.raises(ConfigError, match=message):
+        load_config("development")
+
+
+def test_the_notification_delay_can_be_set(clean_env, monkeypatch):
+    monkeypatch.setenv("AUDIT_NOTIFICATION_DELAY_HOURS", "12")
+    assert load_config("development").AUDIT_NOTIFICATION_DELAY_HOURS == 12
+
+
 def test_session_and_lockout_settings_come_from_the_environment(clean_env):
     clean_env.setenv("SESSION_IDLE_MINUTES", "15")
     clean_env.setenv("SESSION_MAX_HOURS", "10")

@@ -18,6 +18,7 @@ from app.audit.gaps import (
     children_in_custody,
     icpc_overdue,
     late_threshold_decision,
+    notification_delayed,
     overdue_actions,
     police_protection,
     possible_match_unresolved,
@@ -146,6 +147,14 @@ def _notification_facts(referral: Referral, now: datetime) -> list[Fact]:
         Fact("Received", _when(referral.received_at)),
         Fact("Incident", f"{n.incident_type.label}, {_when(n.occurred_at)}"),
     ]
+    if n.recorded_at is not None and n.recorded_at < referral.received_at:
+        facts.append(
+            Fact(
+                "Recorded by the notifier",
+                f"{_when(n.recorded_at)}, {_hours(n.recorded_at, referral.received_at)} before receipt",
+                notification_delayed.waited_too_long(n, referral.received_at),
+            )
+        )
     received = next(iter(_steps(referral, "notification_received")), None)
     history = (received.answers or {}).get("prior_notifications_12m") if received else None
     if history is not None:

@@ -163,6 +163,12 @@ def _possible_match_unresolved(slug: str, v: int, rng: random.Random) -> Planted
     return route, pick_incident(rng, PLAIN_INCIDENTS), (120, 5), {"match_of": f"{slug}-{v}"}, (slug,)
 
 
+def _notification_delayed(slug: str, v: int, rng: random.Random) -> Planted:
+    route = Route(rag="amber", decision="s17") if v % 2 == 0 else Route(decision="nfa")
+    incident = pick_incident(rng, {k: w for k, w in PLAIN_INCIDENTS.items() if k != "missing"})
+    return route, incident, (90, 5), {"waited_hours": 30 + 11 * (v % 5)}, (slug,)
+
+
 # The earlier, gap-free cases a planted case's history needs: (route, incident, window, flags).
 History = list[tuple[Route, str, Window, dict]]
 
@@ -196,6 +202,7 @@ PLANTERS: dict[str, Callable[[str, int, random.Random], Planted]] = {
     "return-home-interview-overdue": _return_home_interview_overdue,
     "repeat-no-further-action": _repeat_no_further_action,
     "possible-match-unresolved": _possible_match_unresolved,
+    "notification-delayed": _notification_delayed,
 }
 GAP_SLUGS: tuple[str, ...] = tuple(PLANTERS)
 

@@ -175,6 +175,19 @@ def notification(case: Case) -> dict:
             ):
                 if row[key] is not None:
                     row[key] -= shift
+    waited = flags.get("waited_hours")
+    if waited:  # planted in gap 16: recorded by the notifier long before it reached the MASH
+        row["recorded_at"] = received - timedelta(hours=waited)
+        earliest = row["recorded_at"] - timedelta(minutes=30)
+        if row["occurred_at"] > earliest:
+            shift = row["occurred_at"] - earliest
+            for key in REPORTED_TIMES:
+                if (
+                    key not in ("recorded_at", "submitted_at")
+                    and row[key] is not None
+                    and row[key] < received
+                ):
+                    row[key] -= shift
     for key in REPORTED_TIMES:
         if row[key] is not None:
             row[key] = row[key].replace(microsecond=0)

@@ -133,13 +133,14 @@ def test_a_bad_filter_on_an_export_says_what_is_wrong_and_records_nothing(client
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).all() == []
 
 
-# ---------------------------------------------------------------- gaps 12 to 15 on generated cases
+# ---------------------------------------------------------------- gaps 12 to 16 on generated cases
 
 HISTORY_GAPS = (
     "repeat-missing-no-strategy-discussion",
     "return-home-interview-overdue",
     "repeat-no-further-action",
     "possible-match-unresolved",
+    "notification-delayed",
 )
 
 

@@ -62,19 +62,21 @@ def test_it_plants_the_documented_number_in_each_gap(generated):
 
 
 def test_the_planting_rule():
-    assert plants_per_gap(1) == [0] * 15
-    assert plants_per_gap(5) == [1, 1] + [0] * 13  # at least half stay gap-free
-    assert plants_per_gap(29) == [1] * 14 + [0]
-    assert plants_per_gap(30) == [1] * 15
-    assert plants_per_gap(60) == [1] * 15
-    assert plants_per_gap(200) == [5] * 15
-    assert plants_per_gap(100_000) == [2_500] * 15
+    gaps = len(GAP_SLUGS)
+    assert gaps == 16
+    assert plants_per_gap(1) == [0] * gaps
+    assert plants_per_gap(5) == [1, 1] + [0] * (gaps - 2)  # at least half stay gap-free
+    assert plants_per_gap(31) == [1] * 15 + [0]
+    assert plants_per_gap(32) == [1] * gaps
+    assert plants_per_gap(60) == [1] * gaps
+    assert plants_per_gap(200) == [5] * gaps
+    assert plants_per_gap(100_000) == [2_500] * gaps
 
 
 def test_few_referrals_plant_in_the_first_gaps_only():
     planted = generate(5, seed=2)
     assert referral_count() == 5
-    assert [len(planted[slug]) for slug in GAP_SLUGS] == [1, 1] + [0] * 13
+    assert [len(planted[slug]) for slug in GAP_SLUGS] == [1, 1] + [0] * (len(GAP_SLUGS) - 2)
 
 
 def test_every_referral_is_whole_fictional_and_in_order(generated):
