@@ -230,9 +230,9 @@ def test_case_study_2_school_contact_to_joint_plan_in_force(app_page, live_serve
 
     # 2. MASH triage, picked up from the inbox.
     open_task_from_inbox(page, reference, "MASH triage", SOCIAL_WORKER[1], pick_up=True)
-    header = page.locator(".govuk-summary-list").first
+    # What the decision needs comes above the form: each child is named there.
     for name, *_ in CHILDREN:
-        expect(header).to_contain_text(name)
+        expect(page.locator("main")).to_contain_text(name)
     answer(page, "RAG rating", "Red")
     page.get_by_label("Why did you give this rating?").fill(
         "Disclosure of assault by a carer; three younger siblings in the same household."
@@ -297,10 +297,11 @@ def test_case_study_2_school_contact_to_joint_plan_in_force(app_page, live_serve
     page.get_by_label("Time it started").fill(held.strftime("%H:%M"))
     page.get_by_label("Who chaired the discussion?").fill("Morgan Demo-Manager")
     attendees = [
-        ("Sam Demo-Social-Worker", "Local authority children's social care", "MASH social worker"),
-        ("DS Fictional-Detective", "Police force", "Detective sergeant"),
-        ("Dr Fictional-Paediatrician", "Health organisation", "Community paediatrician"),
-        ("Dee Fictional-Teacher", "Education", "Designated safeguarding lead"),
+        # The agency lists name the referral's own agencies ("Northshire Police (Police force)"): by kind.
+        ("Sam Demo-Social-Worker", "childrens_social_care", "MASH social worker"),
+        ("DS Fictional-Detective", "police", "Detective sergeant"),
+        ("Dr Fictional-Paediatrician", "health", "Community paediatrician"),
+        ("Dee Fictional-Teacher", "education", "Designated safeguarding lead"),
     ]
     expect(page.get_by_role("group", name=re.compile(r"^Attendee \d+$"))).to_have_count(3)
     page.get_by_role("button", name="Add another attendee").click()
@@ -308,7 +309,7 @@ def test_case_study_2_school_contact_to_joint_plan_in_force(app_page, live_serve
     for number, (name, agency, role) in enumerate(attendees, start=1):
         row = page.get_by_role("group", name=f"Attendee {number}", exact=True)
         row.get_by_label("Name", exact=True).fill(name)
-        row.get_by_label("Agency", exact=True).select_option(label=agency)
+        row.get_by_label("Agency", exact=True).select_option(value=agency)
         row.get_by_label("Role", exact=True).fill(role)
     page.get_by_label("Information shared at the discussion").fill(
         "School disclosure; police call-out history; missed health appointments; early help history."
@@ -410,7 +411,7 @@ def test_case_study_2_school_contact_to_joint_plan_in_force(app_page, live_serve
             has=page.get_by_role("heading", name=title, exact=True)
         )
         expect(item).to_have_count(1)
-        expect(item).to_contain_text(f"by {full_name}")
+        expect(item).to_contain_text(re.compile(f"[Bb]y {re.escape(full_name)}, "))
     expect(timeline.locator(".app-timeline__item")).to_have_count(len(done_by))
     sign_out(page)
 

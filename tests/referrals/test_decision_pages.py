@@ -115,3 +115,25 @@ def test_the_strategy_discussion_names_the_agencies_taking_part(client, start_jo
         "Testshire Health (Health organisation)",
     ]
     assert options[4:] == ["Education", "Other"]
+
+
+def test_no_id_on_a_research_page_is_used_twice(client, start_journey, mash):
+    """A label finds its box by id: a heading with the box's id hid the findings box from its label."""
+    import re
+    from collections import Counter
+
+    from tests.conftest import sign_in
+    from tests.referrals import steps
+
+    journey = start_journey()
+    journey.do("triage", steps.triage())
+    sign_in(client, mash["social_care"].email)
+    for step in ("social_care_research", "police_research"):
+        if step == "police_research":
+            client.post("/sign-out")
+            sign_in(client, mash["police"].email)
+        html = client.get(f"/referrals/{journey.referral.id}/tasks/{journey.ready()[step]}").get_data(
+            as_text=True
+        )
+        repeated = [i for i, n in Counter(re.findall(r'\sid="([^"]+)"', html)).items() if n > 1]
+        assert repeated == [], (step, repeated)
