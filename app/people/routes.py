@@ -13,7 +13,7 @@ from app.people import relationships, services
 from app.people.forms import AddRelationshipForm, EndRelationshipForm, FlagsForm
 from app.people.history import person_record
 from app.people.search import search_people
-from app.permissions import Permission, requires
+from app.permissions import Permission, requires, user_can
 from app.referrals.routes import load_visible_referral
 from app.transaction import savepoint
 
@@ -51,6 +51,9 @@ def show(person_id: int):
         record=person_record(person, current_user),
         merges=merges,
         related=relationships.relationships_of(person, current_user),
+        duplicates=services.possible_duplicates(person, current_user)
+        if user_can(current_user, Permission.LINK_PEOPLE)
+        else [],
         flag_changes=relationships.flag_history(person),
     )
 
@@ -175,6 +178,17 @@ def resolve_match(referral_id: int, match_id: int):
     )
 
 
+def _reason_given() -> str | None:
+    reason = (request.form.get("reason") or "").strip()
+    if not reason:
+        flash("Enter why you are making this change. Nothing has changed.")
+        return None
+    if len(reason) > 2000:
+        flash("The reason must be 2000 characters or fewer. Nothing has changed.")
+        return None
+    return reason
+
+
 @bp.route("/people/merges/<int:merge_id>/undo", methods=["POST"])
 @requires(Permission.LINK_PEOPLE)
 def undo_merge(merge_id: int):
@@ -182,9 +196,29 @@ def undo_merge(merge_id: int):
     if record is None:
         abort(404)
     load_visible_person(record.survivor_id)
-    try:
-        services.unmerge(current_user, record)
-        flash("The two records are separate again, with their links as they were.", "success")
-    except services.PersonInvalid as error:
-        flash(str(error))
-    return redirect(url_for("people.show", person_id=record.survivor_id))
+    reason = _reason_given()
+    if reason is not None:
+        try:
+            with savepoint():
+                services.unmerge(current_user, record, reason)
+            flash("The two records are separate again, with their links as they were.", "success")
+        except services.PersonInvalid as error:
+            flash(str(error))
+    return redirect(url_for("people.show", person_id=record.survivor_id, _anchor="merges"))
+
+
+@bp.route("/people/<int:person_id>/merge/<int:other_id>", methods=["POST"])
+@requires(Permission.LINK_PEOPLE)
+def merge(person_id: int, other_id: int):
+    """Join another record of the same person to this one, with a reason."""
+    person = load_current_person(person_id)
+    other = load_visible_person(other_id)
+    reason = _reason_given()
+    if reason is not None:
+        try:
+            with savepoint():
+                services.merge(current_user, survivor=person, merged=other, reason=reason)
+            flash(f"Joined: {other.full_name}'s record is now part of {person.full_name}'s.", "success")
+        except services.PersonInvalid as error:
+            flash(str(error))
+    return redirect(url_for("people.show", person_id=person.id, _anchor="duplicates"))

@@ -343,7 +343,7 @@ def merge(actor: User, survivor: Person, merged: Person, reason: str | None = No
     return record
 
 
-def unmerge(actor: User, record: PersonMerge) -> None:
+def unmerge(actor: User, record: PersonMerge, reason: str | None = None) -> None:
     """Undo a merge: exactly the involvements that moved go back, and what was added goes."""
     if record.undone_at is not None:
         raise PersonInvalid({"merge": "This merge has already been undone"})
@@ -372,5 +372,21 @@ def unmerge(actor: User, record: PersonMerge) -> None:
     db.session.flush()
     db.session.expire_all()
     record_audit_event(
-        actor, "person_unmerged", f"person:{record.survivor_id}", merged=record.merged_id, merge=record.id
+        actor,
+        "person_unmerged",
+        f"person:{record.survivor_id}",
+        merged=record.merged_id,
+        merge=record.id,
+        why=reason,
     )
+
+
+def possible_duplicates(person: Person, user: User) -> list[tuple[Score, Person]]:
+    """Other records the matcher thinks may be this person, among those the user may see:
+    for joining records that no intake offered as a possible match."""
+    visible = set(db.session.scalars(Person.visible_ids(user).where(Involvement.person_id != person.id)))
+    return [
+        (s, p)
+        for s, p in candidates_for(person.local_authority_area, identity_of(person), exclude={person.id})
+        if s.is_possible_match and p.id in visible
+    ][:MAX_OFFERED]

@@ -251,3 +251,46 @@ def test_a_notification_naming_a_child_with_a_spaced_hyphen_is_recorded(client, 
     for _ in range(2):  # the second is matched against the first
         response = client.post("/api/v1/notifications", json=payload, headers=headers)
         assert response.status_code == 201, response.get_json()
+
+
+def test_a_worker_joins_two_records_of_one_child_with_a_reason_and_separates_them_again(
+    client, start_journey, mash
+):
+    from app.models import AuditEvent, PersonMerge, PossibleMatch
+
+    first = start_journey(children=[steps.child("Casey Fictional", date(2013, 3, 4))])
+    later = start_journey(children=[steps.child("Kasey Fictionl", date(2013, 4, 3))])
+    # The intake offered the match, but nobody answered it: the person page offers the join too.
+    db.session.query(PossibleMatch).delete()
+    db.session.commit()
+    casey, kasey = person_of(first.referral), person_of(later.referral)
+    sign_in(client, mash["social_care"].email)
+    html = page(client.get(f"/people/{casey.id}"))
+    assert 'id="duplicates"' in html and f'action="/people/{casey.id}/merge/{kasey.id}"' in html
+
+    url = f"/people/{casey.id}/merge/{kasey.id}"
+    response = client.post(url, data={"reason": " "}, follow_redirects=True)
+    assert "Enter why you are making this change. Nothing has changed." in page(response)
+    assert db.session.query(PersonMerge).count() == 0
+    response = client.post(url, data={"reason": "Same school, same mother; date typed day first."})
+    assert response.status_code == 302
+    assert person_of(later.referral).id == casey.id
+    event = db.session.query(AuditEvent).filter_by(action="person_merged").one()
+    assert event.reason == "Same school, same mother; date typed day first."
+    html = page(client.get(f"/people/{casey.id}"))
+    assert later.referral.reference in html and 'id="duplicates"' not in html
+
+    record = db.session.query(PersonMerge).one()
+    undo = f"/people/merges/{record.id}/undo"
+    assert "Enter why" in page(client.post(undo, data={"reason": ""}, follow_redirects=True))
+    db.session.refresh(record)
+    assert record.undone_at is None
+    assert client.post(undo, data={"reason": "Twins' records: different people."}).status_code == 302
+    assert person_of(later.referral).id == kasey.id
+    event = db.session.query(AuditEvent).filter_by(action="person_unmerged").one()
+    assert event.reason == "Twins' records: different people."
+    # Health reads the page but is not offered the join, and cannot post it.
+    client.post("/sign-out")
+    sign_in(client, mash["health"].email)
+    assert 'id="duplicates"' not in page(client.get(f"/people/{casey.id}"))
+    assert client.post(url, data={"reason": "Try"}).status_code == 403

@@ -134,6 +134,9 @@ MATRIX: dict[str, Route] = {
         mixed="403 404 403 404 403 403 sign-in sign-in",
     ),
     "people.undo_merge": Route(ids("merge_id"), "403 302 403 302 403 403 sign-in sign-in", NO_CASE),
+    "people.merge": Route(
+        ids("person_id", other_id="person_id"), "403 302 403 302 403 403 sign-in sign-in", NO_CASE
+    ),
     "people.add_relationship": Route(ids("person_id"), "403 200 403 200 403 403 sign-in sign-in", NO_CASE),
     # The world's child lives with no one: removing a relationship the records do not show is 404.
     "people.end_relationship": Route(
