@@ -352,7 +352,8 @@ def bench(kind: str, args, locust: str) -> None:
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{kind}-"))
     database_url = scratch_database(kind, args.pg_url, workdir)
     started = time.monotonic()
-    plan = seed(database_url, args.background, work=max(600, args.clients * args.seconds * 40))
+    # Enough waiting tasks for about 150 completions a second, whatever the clients.
+    plan = seed(database_url, args.background, work=max(600, 150 * (args.seconds + args.chain) + 200))
     print(
         f"\n== {kind}: {args.workers} {args.worker_class} workers, {args.clients} clients, "
         f"{args.seconds} s a scenario; loaded in {time.monotonic() - started:.0f} s ({load_average()})"
@@ -387,6 +388,8 @@ def bench(kind: str, args, locust: str) -> None:
                     f"{'':<10} slowest request, the first ones on the restarted workers: {result['max']:.0f} ms"
                 )
         print(engine_ratio(base, {**plan, "research": ratio_tasks}))
+        if args.chain:
+            chain(locust, base, plan_file, args, workdir, database_url)
         print(
             "worker RSS after the load: " + ", ".join(f"{m:.0f} MB" for m in rss_mb(worker_pids(server.pid)))
         )
@@ -394,6 +397,33 @@ def bench(kind: str, args, locust: str) -> None:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def chain(locust: str, base: str, plan_file: Path, args, workdir: Path, database_url: str) -> None:
+    """Views and completions from every client at once for --chain seconds, then the access log is
+    sealed into its chain and verified, as `flask audit seal` and `flask audit verify` do."""
+    result = run_locust(locust, base, "chain", plan_file, args.clients, args.chain, workdir)
+    print(
+        f"chain: {result['requests']} views and completions in {args.chain} s from {args.clients} clients, "
+        f"{result['failures']} errors, median {result['median']:.0f} ms ({load_average()})"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "FRONT_DOOR_ENV": "development",
+        "PYTHONPATH": str(ROOT),
+    }
+    flask = str(Path(sys.executable).parent / "flask")
+    for command in ("seal", "verify"):
+        done = subprocess.run(  # noqa: S603 - our own command, fixed arguments
+            [flask, "--app", "wsgi", "audit", command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        print(f"flask audit {command}: exit {done.returncode}: {(done.stdout + done.stderr).strip()[-300:]}")
 
 
 def main() -> None:
@@ -404,6 +434,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--background", type=int, default=2000)
+    parser.add_argument(
+        "--chain",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="then views and completions, and verify the access log",
+    )
     parser.add_argument("--locust", default=str(ROOT / ".venv-bench" / "bin" / "locust"))
     parser.add_argument(
         "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")

@@ -66,7 +66,7 @@ class Bench(HttpUser):
     wait_time = constant(0)
 
     def on_start(self):
-        if SCENARIO in ("inbox", "referral", "search"):
+        if SCENARIO in ("inbox", "referral", "search", "chain"):
             self.sign_in(PLAN["users"]["social"])
         elif SCENARIO in ("dashboard", "gap_list"):
             # A manager of its own for each client: a second-factor code works only once.
@@ -140,5 +140,13 @@ class Bench(HttpUser):
             self.page("/people", "search", params={"q": "Alex Fictional"})
         elif SCENARIO == "dashboard":
             self.page("/audit/", "audit dashboard")
+        elif SCENARIO == "chain":
+            # The access log under several workers: half the clients view referral pages, half complete
+            # tasks, every request writing its entry.
+            if hash(self) % 2:
+                ids = PLAN["referral_ids"]
+                self.page(f"/referrals/{ids[hash(self) % len(ids)]}", "referral page")
+            else:
+                self.complete("research", PLAN["research_answers"])
         elif SCENARIO == "gap_list":
             self.page(f"/audit/gaps/{PLAN['gap_slug']}", "gap list")
