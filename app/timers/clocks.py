@@ -26,6 +26,7 @@ from app.models import (
     StrategyDiscussion,
     User,
 )
+from app.models.missing import INTERVIEW_OUTSTANDING, RETURN_HOME_INTERVIEW_HOURS, MissingEpisode
 from app.permissions import lanes_for
 from app.timers import due as due_times
 from app.workflow.contract import S47_DECISIONS, S47_OUTCOMES
@@ -129,7 +130,8 @@ def clocks_for(referral: Referral) -> list[Clock]:
 
 @dataclass(frozen=True)
 class Deadline:
-    """A clock that is not a task: a plan action or a conference, for the inbox."""
+    """A clock that is not a task (a plan action, a conference, a plan review, a return home
+    interview), for the inbox."""
 
     referral: Referral
     name: str
@@ -139,7 +141,8 @@ class Deadline:
 
 
 def deadlines_for(user: User, *, limit: int = 200) -> list[Deadline]:
-    """Plan actions in force and conferences not yet held, in the user's lanes, on referrals they see."""
+    """Plan actions in force, conferences not yet held, plan reviews and return home interviews
+    outstanding, in the user's lanes, on referrals they see."""
     lanes = lanes_for(user)
     visible = Referral.visible_to(user).with_only_columns(Referral.id).scalar_subquery()
     found: list[Deadline] = []
@@ -201,4 +204,48 @@ def deadlines_for(user: User, *, limit: int = 200) -> list[Deadline]:
             )
             for sd, referral in rows
         ]
+        found += _plan_reviews(visible, limit) + _return_home_interviews(visible, limit)
     return sorted(found, key=lambda deadline: deadline.due_at)[:limit]
+
+
+def _plan_reviews(visible, limit: int) -> list[Deadline]:
+    """Plans in force, by their review date: the Social care lane's."""
+    rows = db.session.execute(
+        select(ProtectivePlan.review_date, Referral)
+        .join(Referral, Referral.id == ProtectivePlan.referral_id)
+        .where(ProtectivePlan.status == PlanStatus.IN_FORCE, Referral.id.in_(visible))
+        .order_by(ProtectivePlan.review_date)
+        .limit(limit)
+        .options(lazyload("*"))
+    ).all()
+    return [
+        Deadline(referral, "Plan review", due.at, due.basis, "Social care")
+        for review_date, referral in rows
+        for due in (due_times.plan_review(review_date),)
+    ]
+
+
+def _return_home_interviews(visible, limit: int) -> list[Deadline]:
+    """Children found after going missing whose return home interview is not yet held or declined."""
+    rows = db.session.execute(
+        select(MissingEpisode, Referral)
+        .join(Referral, Referral.id == MissingEpisode.referral_id)
+        .where(
+            MissingEpisode.found_at.is_not(None),
+            MissingEpisode.interview_status.in_(INTERVIEW_OUTSTANDING),
+            Referral.id.in_(visible),
+        )
+        .order_by(MissingEpisode.found_at)
+        .limit(limit)
+        .options(lazyload("*"))
+    ).all()
+    return [
+        Deadline(
+            referral,
+            "Return home interview",
+            episode.interview_due_at,
+            f"{RETURN_HOME_INTERVIEW_HOURS} hours after the child was found",
+            "Social care",
+        )
+        for episode, referral in rows
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from app.domain.clock import utcnow
 from app.referrals import services
 from app.timers.clocks import clocks_for
 from tests.conftest import sign_in
@@ -68,3 +69,38 @@ def test_police_protection_shows_its_72_hours_on_the_referral_page(friday, start
     sign_in(client, mash["police"].email)
     page = client.get(f"/referrals/{journey.referral.id}").get_data(as_text=True)
     assert "Police protection (72 hours)" in page and "due in 70 hours" in page
+
+
+def test_the_social_care_inbox_lists_plan_reviews_and_return_home_interviews_with_its_deadlines(
+    friday, start_journey, client, mash
+):
+    journey = to_plan(start_journey)
+    journey.do("strategy_discussion", steps.strategy())
+    journey.do("protective_plan", steps.plan())
+    journey.do("police_confirm_plan", steps.confirm())
+    journey.do("health_confirm_plan", steps.confirm())
+    found = utcnow() - timedelta(hours=10)
+    missing = start_journey(
+        incident_type="missing",
+        dash_level=None,
+        occurred_at=found - timedelta(days=1),
+        missing_episode={
+            "kind": "missing",
+            "missing_from": "home",
+            "looked_after": False,
+            "reported_at": found - timedelta(days=1),
+            "found_at": found,
+            "found_where": "A friend's house",
+            "found_with": None,
+        },
+    )
+    sign_in(client, mash["social_care"].email)
+    inbox = client.get("/tasks").get_data(as_text=True)
+    deadlines = inbox.split('id="deadlines"')[1]
+    assert "Plan review" in deadlines and journey.referral.reference in deadlines
+    assert "Return home interview" in deadlines and missing.referral.reference in deadlines
+    # Police see neither: both are social care's.
+    client.post("/sign-out")
+    sign_in(client, mash["police"].email)
+    inbox = client.get("/tasks").get_data(as_text=True)
+    assert "Plan review" not in inbox and "Return home interview" not in inbox
