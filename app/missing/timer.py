@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.alerts import services as alerts
+from app.audit import facts as audit_facts
 from app.extensions import db
 from app.models import AlertKind, Referral, StepRecord
 from app.models.missing import RETURN_HOME_INTERVIEW_HOURS, MissingEpisode
@@ -56,6 +57,9 @@ def escalate_overdue_interviews(now: datetime, batch: int = 50) -> int:
             episodes = list(db.session.scalars(_claim(now, batch)))
             if not episodes:
                 return total
+            # An escalation rewrites the facts of every case about the same children: lock them all
+            # now, in order, so that two workers wait for each other rather than deadlock.
+            audit_facts.lock_with_history({e.referral_id for e in episodes})
             for episode in episodes:
                 episode.interview_timer_at = None
                 if episode.interview_outstanding and episode.found_at is not None:
