@@ -48,6 +48,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PASSWORD = "bench-password-for-scratch-data"  # noqa: S105 - scratch database only
+# One key for every process that writes or checks the access log: the seed, gunicorn, flask audit.
+SECRET_KEY = "bench-secret-not-for-production"  # noqa: S105 - scratch database only
 PG_DATABASE = "front_door_bench"
 MAX_CLIENTS = 200
 SCENARIOS = ["intake", "research", "decision", "inbox", "referral", "search", "dashboard", "gap_list"]
@@ -79,6 +81,7 @@ def scratch_database(kind: str, pg_url: str, workdir: Path) -> str:
 def seed(database_url: str, background: int, work: int) -> dict:
     """Migrate and load the scratch database; return what the load needs to know."""
     os.environ["DATABASE_URL"] = database_url
+    os.environ["SECRET_KEY"] = SECRET_KEY
     import logging
 
     import pyotp
@@ -194,7 +197,7 @@ def gunicorn(database_url: str, port: int, workers: int, worker_class: str) -> s
         **os.environ,
         "FRONT_DOOR_ENV": "development",
         "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench-secret-not-for-production",
+        "SECRET_KEY": SECRET_KEY,
         "FRONT_DOOR_COUNT_SQL": "1",
         "LOGIN_RATE_LIMIT": "100000 per minute",
         "PYTHONPATH": str(ROOT),
