@@ -90,9 +90,10 @@ def seed(database_url: str, background: int, work: int) -> dict:
     from app import create_app
     from app.domain.clock import utcnow
     from app.extensions import db
-    from app.models import AccountKind, Agency, AgencyKind, ApiToken, ReadyTask, Role, RoleName, User
+    from app.models import Agency, AgencyKind, ApiToken, ReadyTask, Role, RoleName, User
     from app.passwords import hash_password
     from app.referrals import services
+    from tests.conftest import system_account_for
     from tests.referrals import steps
     from tests.timers.clones import clone
 
@@ -136,16 +137,7 @@ def seed(database_url: str, background: int, work: int) -> dict:
         db.session.flush()
         tokens = {}
         for who in (police, social):
-            system = User(
-                email=f"system.{who.email}",
-                full_name=f"{who.agency.name} records system",
-                agency=who.agency,
-                roles=list(who.roles),
-                kind=AccountKind.SYSTEM,
-            )
-            db.session.add(system)
-            db.session.flush()
-            tokens[who.email] = ApiToken.issue(system, "bench", None)[1]
+            tokens[who.email] = ApiToken.issue(system_account_for(who), "bench", None)[1]
         db.session.commit()
 
         by_lane = {"Police": police, "Social care": social, "Health": health}
@@ -246,6 +238,11 @@ def rss_mb(pids: list[int]) -> list[float]:
     return sizes
 
 
+def _number(text: str) -> float:
+    """A figure from Locust's CSV, which writes N/A where a scenario served no request."""
+    return 0.0 if text in ("", "N/A") else float(text)
+
+
 def run_locust(
     locust: str, base: str, scenario: str, plan_file: Path, clients: int, seconds: int, out: Path
 ) -> dict:
@@ -298,11 +295,11 @@ def run_locust(
     return {
         "requests": int(row["Request Count"]),
         "failures": int(row["Failure Count"]),
-        "median": float(row["Median Response Time"]),
-        "p95": float(row["95%"]),
-        "p99": float(row["99%"]),
-        "max": float(row["Max Response Time"]),
-        "per_second": float(row["Requests/s"]),
+        "median": _number(row["Median Response Time"]),
+        "p95": _number(row["95%"]),
+        "p99": _number(row["99%"]),
+        "max": _number(row["Max Response Time"]),
+        "per_second": _number(row["Requests/s"]),
         "statements": counts.get("statements", 0) / max(counts.get("requests", 0), 1),
         "commits": counts.get("commits", 0) / max(counts.get("requests", 0), 1),
         "cpu_ms": counts.get("cpu_ms", 0) / max(counts.get("requests", 0), 1),

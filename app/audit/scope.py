@@ -101,15 +101,20 @@ class AuditScope:
             query = query.where(f.local_authority_area == self.area)
         if self.referral_ids is not None:
             query = query.where(f.referral_id.in_(self.referral_ids))
-        if self.agency_id is not None:
-            query = query.join(
-                referral_agencies,
-                and_(
-                    referral_agencies.c.referral_id == f.referral_id,
-                    referral_agencies.c.agency_id == self.agency_id,
-                ),
-            )
-        return query
+        return self.join_agency(query, f.referral_id)
+
+    def join_agency(self, query, referral_id):
+        """Only the cases of the agency in scope, if one is: joined rather than matched with IN,
+        so the planner reads the referrals from their index and checks each by primary key."""
+        if self.agency_id is None:
+            return query
+        return query.join(
+            referral_agencies,
+            and_(
+                referral_agencies.c.referral_id == referral_id,
+                referral_agencies.c.agency_id == self.agency_id,
+            ),
+        )
 
     def as_args(self) -> dict[str, str]:
         """The query-string form, for links that keep the same scope."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import and_, case, exists, select
+from sqlalchemy import case, exists, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import Float
@@ -12,7 +12,6 @@ from sqlalchemy.types import Float
 from app.audit.gaps.gap import GapRow
 from app.audit.scope import AuditScope
 from app.models import ProtectivePlan, Referral, StrategyDiscussion
-from app.models.referrals import referral_agencies
 
 
 class hours_between(ColumnElement):
@@ -49,15 +48,7 @@ def referral_columns(scope: AuditScope, *columns):
     query = select(
         Referral.id, Referral.reference, Referral.received_at, Referral.local_authority_area, *columns
     ).where(*scope.conditions(include_agency=False))
-    if scope.agency_id is not None:
-        query = query.join(
-            referral_agencies,
-            and_(
-                referral_agencies.c.referral_id == Referral.id,
-                referral_agencies.c.agency_id == scope.agency_id,
-            ),
-        )
-    return query
+    return scope.join_agency(query, Referral.id)
 
 
 def gap_row(
