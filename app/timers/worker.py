@@ -98,17 +98,20 @@ def fire_next(now: datetime, skip: set[int], report: PassReport) -> bool:
             skip.add(referral_id)
             referral = services.lock_referral(referral_id)  # already ours; loads what saving needs
             fired, raised = fire_referral(referral)
-            report.referrals += 1
-            report.timers += len(fired)
-            report.raised.extend(raised)
-            log.info(
-                "referral %s (%s): fired %s; raised %s; next timer %s",
-                referral.id,
-                referral.reference,
-                ", ".join(t.bpmn_id for t in fired) or "nothing (not yet due)",
-                ", ".join(raised) or "nothing",
-                referral.next_timer_at.isoformat() if referral.next_timer_at else "none",
-            )
+            reference, next_timer = referral.reference, referral.next_timer_at
+        # Said once it is committed, and not while holding the write lock: a
+        # slow log (a full pipe, a busy journal) must not stall other workers.
+        report.referrals += 1
+        report.timers += len(fired)
+        report.raised.extend(raised)
+        log.info(
+            "referral %s (%s): fired %s; raised %s; next timer %s",
+            referral_id,
+            reference,
+            ", ".join(t.bpmn_id for t in fired) or "nothing (not yet due)",
+            ", ".join(raised) or "nothing",
+            next_timer.isoformat() if next_timer else "none",
+        )
     except WorkflowError as error:
         report.failed += 1
         log.error(

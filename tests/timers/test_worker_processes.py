@@ -1,15 +1,17 @@
 """Acceptance 3: several `flask timers run` processes raise exactly one escalation per due referral.
 
 Real processes on the real database: 4 on PostgreSQL (FOR UPDATE SKIP LOCKED),
-2 on SQLite (BEGIN IMMEDIATE). 200 referrals keep the suite quick;
-scripts/bench_timers.py runs the same with 1,000 and more.
+2 on SQLite (BEGIN IMMEDIATE), 1,000 referrals; scripts/bench_timers.py runs
+the same with more.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from tests.timers.conftest import FRIDAY_3PM
 pytestmark = pytest.mark.committing
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERRALS = 200
+REFERRALS = 1000
 RESEARCH = ("police_research", "health_research", "social_care_research")
 
 
@@ -45,23 +47,35 @@ def due_referrals(mash, count: int) -> list[int]:
 
 
 def run_workers(database_url: str, processes: int, instant) -> list[subprocess.CompletedProcess]:
+    """Start the workers at once and wait for them all.
+
+    Their output goes to files, not pipes: a worker whose pipe filled while the
+    test waited on another would stop, and so would everyone waiting for it.
+    """
     env = {**os.environ, "FRONT_DOOR_ENV": "test", "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
     env.pop("FLASK_APP", None)
-    started = [
-        subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
-            [sys.executable, str(ROOT / "tests" / "timers" / "run_worker.py"), instant.isoformat()],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(processes)
-    ]
-    results = []
-    for process in started:
-        out, err = process.communicate(timeout=300)
-        results.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
+    with contextlib.ExitStack() as files:
+        outputs = [
+            (files.enter_context(tempfile.TemporaryFile("w+")), files.enter_context(tempfile.TemporaryFile("w+")))
+            for _ in range(processes)
+        ]
+        started = [
+            subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
+                [sys.executable, str(ROOT / "tests" / "timers" / "run_worker.py"), instant.isoformat()],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=err,
+                text=True,
+            )
+            for out, err in outputs
+        ]
+        results = []
+        for process, (out, err) in zip(started, outputs, strict=True):
+            process.wait(timeout=600)
+            out.seek(0)
+            err.seek(0)
+            results.append(subprocess.CompletedProcess(process.args, process.returncode, out.read(), err.read()))
     return results
 
 
