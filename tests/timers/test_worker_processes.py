@@ -56,7 +56,10 @@ def run_workers(database_url: str, processes: int, instant) -> list[subprocess.C
     env.pop("FLASK_APP", None)
     with contextlib.ExitStack() as files:
         outputs = [
-            (files.enter_context(tempfile.TemporaryFile("w+")), files.enter_context(tempfile.TemporaryFile("w+")))
+            (
+                files.enter_context(tempfile.TemporaryFile("w+")),
+                files.enter_context(tempfile.TemporaryFile("w+")),
+            )
             for _ in range(processes)
         ]
         started = [
@@ -75,7 +78,9 @@ def run_workers(database_url: str, processes: int, instant) -> list[subprocess.C
             process.wait(timeout=600)
             out.seek(0)
             err.seek(0)
-            results.append(subprocess.CompletedProcess(process.args, process.returncode, out.read(), err.read()))
+            results.append(
+                subprocess.CompletedProcess(process.args, process.returncode, out.read(), err.read())
+            )
     return results
 
 
