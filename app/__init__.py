@@ -98,11 +98,13 @@ def register_blueprints(app: Flask) -> None:
     from app.audit import bp as audit_bp
     from app.disagreements.routes import bp as disagreements_bp
     from app.missing.routes import bp as missing_bp
+    from app.participation.routes import bp as participation_bp
     from app.people.routes import bp as people_bp
 
     app.register_blueprint(people_bp)
     app.register_blueprint(disagreements_bp)
     app.register_blueprint(missing_bp)
+    app.register_blueprint(participation_bp)
 
     from app.alerts.routes import bp as alerts_bp
     from app.timers.routes import bp as timers_bp

@@ -29,6 +29,8 @@ class Permission(enum.StrEnum):
     LINK_PEOPLE = "link_people"  # confirm or reject possible matches, undo a merge, correct relationships
     RECORD_FLAGS = "record_flags"  # social care's flags on a person: plans, looked after, sex offender
     SET_RESPONSE_TIMES = "set_response_times"  # the partnership's response times (RAG and other clocks)
+    UPDATE_PLAN_ACTIONS = "update_plan_actions"  # say how a plan action is going (Referral/PlanAction rules)
+    INVITE_AGENCIES = "invite_agencies"  # bring an agency outside the MASH (a school) into a referral
     REVIEW_DISAGREEMENTS = (
         "review_disagreements"  # decide a professional disagreement raised after a decision
     )
@@ -36,22 +38,38 @@ class Permission(enum.StrEnum):
 
 ROLE_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {
     RoleName.POLICE: frozenset(
-        {Permission.SUBMIT_NOTIFICATION, Permission.VIEW_REFERRALS, Permission.WORK_TASKS}
+        {
+            Permission.SUBMIT_NOTIFICATION,
+            Permission.VIEW_REFERRALS,
+            Permission.WORK_TASKS,
+            Permission.UPDATE_PLAN_ACTIONS,
+        }
     ),
     RoleName.SOCIAL_CARE: frozenset(
         {
             Permission.RECORD_CONTACT,
             Permission.VIEW_REFERRALS,
             Permission.WORK_TASKS,
+            Permission.UPDATE_PLAN_ACTIONS,
+            Permission.INVITE_AGENCIES,
             Permission.LINK_PEOPLE,
             Permission.RECORD_FLAGS,
         }
     ),
-    RoleName.HEALTH: frozenset({Permission.RECORD_CONTACT, Permission.VIEW_REFERRALS, Permission.WORK_TASKS}),
+    RoleName.HEALTH: frozenset(
+        {
+            Permission.RECORD_CONTACT,
+            Permission.VIEW_REFERRALS,
+            Permission.WORK_TASKS,
+            Permission.UPDATE_PLAN_ACTIONS,
+        }
+    ),
     RoleName.MASH_MANAGER: frozenset(
         {
             Permission.VIEW_REFERRALS,
             Permission.WORK_TASKS,
+            Permission.UPDATE_PLAN_ACTIONS,
+            Permission.INVITE_AGENCIES,
             Permission.AUDIT,
             Permission.RECORD_CASE_AUDIT,
             Permission.DRAW_AUDIT_SAMPLE,
@@ -63,6 +81,11 @@ ROLE_PERMISSIONS: dict[RoleName, frozenset[Permission]] = {
     # Read-only: sees referrals and the audit area, grades cases, changes nothing on a case.
     RoleName.AUDITOR: frozenset({Permission.VIEW_REFERRALS, Permission.AUDIT, Permission.RECORD_CASE_AUDIT}),
     RoleName.ADMINISTRATOR: frozenset({Permission.MANAGE_USERS, Permission.SET_RESPONSE_TIMES}),
+    # Staff of an agency outside the MASH (a school): they refer, and once invited into a
+    # referral they read what it needs and update the plan actions their agency owns.
+    RoleName.EDUCATION: frozenset(
+        {Permission.RECORD_CONTACT, Permission.VIEW_REFERRALS, Permission.UPDATE_PLAN_ACTIONS}
+    ),
 }
 
 # Roles that see across cases or decide who can: their accounts must sign in with a second factor.

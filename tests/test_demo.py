@@ -155,3 +155,23 @@ def test_the_overdue_demo_cases_are_escalated_and_the_managers_home_page_counts_
     assert "0 referrals created" in again.output
     assert db.session.scalar(select(func.count(Escalation.id))) == raised
     assert _count(client.get("/").get_data(as_text=True), "escalations") == escalations
+
+
+def test_the_demo_school_sees_only_the_referral_it_is_invited_to_and_not_its_research(client):
+    load_demo_data()
+    load_demo_data()  # loading again does not invite it twice
+    db.session.commit()
+    school = User.by_email("school@northshire.example")
+    sign_in(client, school.email, DEMO_PASSWORD)
+    listed = client.get("/referrals").get_data(as_text=True)
+    invited = db.session.scalar(select(Referral).join(Child).where(Child.full_name == "Demo Child-One"))
+    others = db.session.scalars(select(Referral).where(Referral.id != invited.id)).all()
+    assert invited.reference in listed
+    assert others and not [r.reference for r in others if r.reference in listed]
+    record = client.get(f"/referrals/{invited.id}").get_data(as_text=True)
+    assert "Invited to the strategy discussion" in record
+    assert client.get(f"/referrals/{others[0].id}").status_code == 403
+    invitations = db.session.scalar(
+        select(func.count()).select_from(StepRecord).where(StepRecord.step == "agency_invited")
+    )
+    assert invitations == 1

@@ -198,6 +198,19 @@ def scratch_database(tmp_path: Path, dialect: str) -> Iterator[str]:
             connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
 
 
+def run_script_on(url: str, script: str) -> subprocess.CompletedProcess:
+    """Run a check in a Python process of its own against the database at ``url``; the migrations
+    then run on its connections, not the test's."""
+    return subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_a_new_gap_needs_one_module_and_one_migration(app, tmp_path, dialect):
     """Add a gap the documented way, in a copy of the project: one module in app/audit/gaps/

@@ -5,7 +5,16 @@ from app.models.api import ApiToken
 from app.models.audit import AuditChainLink, AuditEvent, record_audit_event
 from app.models.audit_facts import AuditFacts
 from app.models.missing import AssessmentFactor, EpisodeKind, InterviewStatus, MissingEpisode, MissingFrom
-from app.models.people import AccountKind, Agency, AgencyKind, Role, RoleName, User, user_roles
+from app.models.people import (
+    MASH_AGENCY_KINDS,
+    AccountKind,
+    Agency,
+    AgencyKind,
+    Role,
+    RoleName,
+    User,
+    user_roles,
+)
 from app.models.persons import (
     Involvement,
     MatchStatus,
@@ -29,6 +38,7 @@ from app.models.referrals import (
     DisagreementStatus,
     IncidentType,
     Notification,
+    Participation,
     PlanAction,
     PlanStatus,
     ProfessionalDisagreement,
@@ -46,6 +56,8 @@ from app.models.sign_in import RecoveryCode, SessionEnd, UserSession
 from app.models.timers import Assessment, Escalation, EscalationAction, ResponseTimeSetting
 
 __all__ = [
+    "MASH_AGENCY_KINDS",
+    "Participation",
     "DisagreementStatus",
     "ProfessionalDisagreement",
     "AssessmentFactor",

@@ -24,6 +24,7 @@ class AlertKind(enum.StrEnum):
     ESCALATION = "escalation"
     DUE_SOON = "due_soon"
     PATTERN = "pattern"
+    INVITATION = "invitation"
 
     @property
     def label(self) -> str:
@@ -32,6 +33,7 @@ class AlertKind(enum.StrEnum):
             AlertKind.ESCALATION: "Escalation",
             AlertKind.DUE_SOON: "Due within the hour",
             AlertKind.PATTERN: "Someone on your case is on a new referral",
+            AlertKind.INVITATION: "Your agency is invited to take part in a referral",
         }[self]
 
 

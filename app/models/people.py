@@ -31,6 +31,15 @@ class AgencyKind(enum.StrEnum):
             "other": "Other",
         }[self.value]
 
+    @property
+    def in_every_referral(self) -> bool:
+        """The MASH's own agencies take part in every referral of their area; others only when invited."""
+        return self in MASH_AGENCY_KINDS
+
+
+#: Police, children's social care and health: the MASH partners, in every referral of their area.
+MASH_AGENCY_KINDS = frozenset({AgencyKind.POLICE, AgencyKind.CHILDRENS_SOCIAL_CARE, AgencyKind.HEALTH})
+
 
 class AccountKind(enum.StrEnum):
     """A person signs in to the web pages; a system account only uses API tokens."""
@@ -50,6 +59,8 @@ class RoleName(enum.StrEnum):
     MASH_MANAGER = "mash_manager"
     AUDITOR = "auditor"
     ADMINISTRATOR = "administrator"
+    # Staff of an agency outside the MASH (a school): they take part in a referral only when invited.
+    EDUCATION = "education"
 
     @property
     def label(self) -> str:
@@ -60,6 +71,7 @@ class RoleName(enum.StrEnum):
             "mash_manager": "MASH manager",
             "auditor": "Auditor (read-only)",
             "administrator": "Administrator",
+            "education": "Education or other invited agency",
         }[self.value]
 
 

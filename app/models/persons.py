@@ -13,7 +13,19 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.clock import utcnow
@@ -155,11 +167,16 @@ class Person(db.Model):
         """A select() of the ids of people named on a referral `user` may see."""
         from app.models.referrals import referral_agencies
 
-        return select(Involvement.person_id).where(
+        # A person's record joins up their history across referrals: only the MASH's own
+        # agencies see it, not an agency invited to one referral (Referral.sees_everything).
+        statement = select(Involvement.person_id).where(
             Involvement.referral_id.in_(
                 select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == user.agency_id)
             )
         )
+        if user.agency is None or not user.agency.kind.in_every_referral:
+            statement = statement.where(false())
+        return statement
 
     def can_view(self, user: User) -> bool:
         """Staff who may see at least one referral naming this person, in a front-door role."""

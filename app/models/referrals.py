@@ -105,10 +105,44 @@ class WorkflowSpecVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class Participation(enum.StrEnum):
+    """Why an agency takes part in a referral. The MASH's police, social care and health
+    agencies take part in every referral of their area; any other agency (a school) only
+    as the referrer, or when invited to the strategy discussion or to own a plan action."""
+
+    MASH = "mash"
+    REFERRER = "referrer"
+    STRATEGY_DISCUSSION = "strategy_discussion"
+    PLAN_ACTION = "plan_action"
+
+    @property
+    def label(self) -> str:
+        return {
+            "mash": "MASH partner",
+            "referrer": "Referrer",
+            "strategy_discussion": "Invited to the strategy discussion",
+            "plan_action": "Invited to own a plan action",
+        }[self.value]
+
+
+#: What an agency may be invited for (the referrer takes part from the start).
+INVITATION_BASES = (Participation.STRATEGY_DISCUSSION, Participation.PLAN_ACTION)
+
+
 referral_agencies = db.Table(
     "referral_agencies",
     db.Column("referral_id", ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True),
     db.Column("agency_id", ForeignKey("agencies.id"), primary_key=True, index=True),
+    db.Column(
+        "basis",
+        _enum(Participation, "participation_basis"),
+        nullable=False,
+        server_default=Participation.MASH.value,
+    ),
+    # Who invited an agency from outside the MASH, when and why (empty for the MASH's own).
+    db.Column("invited_by_id", ForeignKey("users.id"), nullable=True),
+    db.Column("invited_at", UTCDateTime(), nullable=True),
+    db.Column("reason", Text, nullable=True),
 )
 
 
@@ -216,6 +250,12 @@ class Referral(db.Model):
                 )
             )
         return state.info[key]
+
+    def sees_everything(self, user: User) -> bool:
+        """The MASH's own agencies see the whole record. An invited agency (a school) sees
+        what it needs: the referral, its decisions and plan, but not the agencies' research
+        findings nor the children's histories across other referrals."""
+        return self.can_view(user) and user.agency is not None and user.agency.kind.in_every_referral
 
     @classmethod
     def visible_to(cls, user: User):
@@ -586,3 +626,10 @@ class PlanAction(db.Model):
     update_note: Mapped[str | None] = mapped_column(Text)
 
     plan: Mapped[ProtectivePlan] = relationship(back_populates="actions")
+
+    def can_update(self, user: User) -> bool:
+        """A MASH agency updates any action of a referral it takes part in; an invited agency its own kind's."""
+        referral = self.plan.referral
+        if not referral.can_view(user) or user.agency is None:
+            return False
+        return referral.sees_everything(user) or self.owning_agency_kind == user.agency.kind

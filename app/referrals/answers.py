@@ -128,6 +128,10 @@ FIELD_LABELS = {
     "completed_on": "Assessment completed",
     "factors": "Factors identified at the end of assessment",
     "assessment_factors": "Factors identified at the end of assessment",
+    # An agency invited from outside the MASH.
+    "invited_agency": "Agency",
+    "basis": "Invited for",
+    "invitation_reason": "Why the agency is needed",
 }
 
 #: Where one step calls a key something else: (step, key) -> label.
@@ -157,7 +161,7 @@ def _value_labels() -> dict[str, Mapping[str, str]]:
     from app.models import AgencyKind, EscalationAction
     from app.models.missing import EpisodeKind, MissingFrom
     from app.models.persons import PERSON_ROLE_LABELS
-    from app.models.referrals import INCIDENT_LABELS
+    from app.models.referrals import INCIDENT_LABELS, Participation
     from app.referrals.forms import ACTION_STATUS_LABELS
     from app.tasks.forms.steps import LAWFUL_BASES
     from app.workflow.contract import DASH_LABELS, OUTCOME_LABELS, RAG_LABELS, STRATEGY_DECISION_LABELS
@@ -185,6 +189,7 @@ def _value_labels() -> dict[str, Mapping[str, str]]:
         "assessment_factors": _with_code(assessment_factors),
         "referral_source": {code: referral_source_words(code) for code, _ in _cin("referral_source").items()},
         "sex": _cin("gender"),
+        "basis": {basis.value: basis.label for basis in Participation},
     }
 
 

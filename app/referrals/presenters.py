@@ -8,6 +8,7 @@ from typing import Any
 
 from app.models import Referral
 from app.referrals import answers
+from app.timers.due import RESEARCH_STEPS
 from app.workflow.contract import OUTCOME_LABELS, STRATEGY_DECISION_LABELS
 
 
@@ -29,10 +30,15 @@ def display_value(key: str, value: Any) -> Any:
     return "; ".join(shown) if isinstance(shown, list) else shown
 
 
-def timeline(referral: Referral) -> list[dict]:
-    """Every step, oldest first: its name, who did it, their agency and lane, when, and its answers in words."""
+def timeline(referral: Referral, *, everything: bool = True) -> list[dict]:
+    """Every step, oldest first: its name, who did it, their agency and lane, when, and its answers in words.
+
+    Without ``everything`` (an agency invited from outside the MASH) the research steps
+    show that they were done, by whom and when, but not what they found.
+    """
     entries = []
     for record in referral.steps:
+        withheld = not everything and record.step in RESEARCH_STEPS
         entries.append(
             {
                 "title": record.title,
@@ -41,7 +47,8 @@ def timeline(referral: Referral) -> list[dict]:
                 "actor": record.actor.full_name if record.actor else "System",
                 "agency": record.agency.name if record.agency else "",
                 "lane": record.lane,
-                "answers": answers.answer_rows(record.step, record.answers),
+                "answers": [] if withheld else answers.answer_rows(record.step, record.answers),
+                "withheld": "The findings are shared with the MASH partners only." if withheld else None,
             }
         )
     return entries
@@ -59,7 +66,7 @@ def agency_findings(referral: Referral) -> list[dict]:
             "reason": step.answers.get("disagreement_reason"),
         }
         for step in referral.steps
-        if step.step.endswith("_research")
+        if step.step in RESEARCH_STEPS
     ]
 
 

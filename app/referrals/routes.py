@@ -13,6 +13,7 @@ from app.extensions import db
 from app.forms import apply_errors
 from app.missing.services import episodes_of
 from app.models import PlanAction, Referral, ReferralStatus, record_audit_event
+from app.participation import services as participation
 from app.people.presenters import referral_history
 from app.permissions import Permission, lanes_for, requires
 from app.referrals import recording, services
@@ -56,11 +57,12 @@ def referral_page(referral: Referral, action_form: PlanActionUpdateForm, **extra
     return render_template(
         "referrals/show.html",
         referral=referral,
-        timeline=timeline(referral),
+        timeline=timeline(referral, everything=referral.sees_everything(current_user)),
         links=recording_links(referral, lanes_for(current_user)),
         action_form=action_form,
-        people_history=referral_history(referral),
+        people_history=referral_history(referral) if referral.sees_everything(current_user) else None,
         episodes=episodes_of(referral),
+        taking_part=participation.taking_part(referral),
         may_disagree=disagreements.why_not(current_user, referral) is None,
         **extra,
     )
@@ -76,11 +78,11 @@ def diagram(referral_id: int):
 
 
 @bp.route("/referrals/<int:referral_id>/actions/<int:action_id>", methods=["POST"])
-@requires(Permission.WORK_TASKS)
+@requires(Permission.UPDATE_PLAN_ACTIONS)
 def update_action(referral_id: int, action_id: int):
     referral = load_visible_referral(referral_id, for_update=True)
     action = db.session.scalar(select(PlanAction).where(PlanAction.id == action_id))
-    if action is None or action.plan.referral_id != referral.id:
+    if action is None or action.plan.referral_id != referral.id or not action.can_update(current_user):
         abort(403)
     form = PlanActionUpdateForm()
     # The page numbers each action's boxes; the error summary must link to this action's.

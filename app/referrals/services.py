@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cache, cached_property
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import joinedload, lazyload
 
 from app.audit import facts as audit_facts
@@ -46,6 +46,8 @@ from app.models import (
     record_audit_event,
 )
 from app.models.missing import AssessmentFactor
+from app.models.people import MASH_AGENCY_KINDS
+from app.models.referrals import Participation, referral_agencies
 from app.people import intake as people_intake
 from app.people import services as people
 from app.people.history import decision_inputs, indicators
@@ -140,13 +142,30 @@ def _new_reference(now: datetime) -> str:
 
 
 def _participating_agencies(actor: User) -> list[Agency]:
-    """The submitting agency and every agency in its local authority area's MASH."""
+    """The submitting agency and the MASH's own agencies (police, social care, health) of its
+    local authority area. Any other agency of the area (a school) takes part only when
+    invited (app/participation); one that refers takes part as the referrer."""
     area = actor.agency.local_authority_area
     agencies = {actor.agency.id: actor.agency}
     if area:
-        for agency in db.session.scalars(select(Agency).where(Agency.local_authority_area == area)):
+        for agency in db.session.scalars(
+            select(Agency).where(Agency.local_authority_area == area, Agency.kind.in_(MASH_AGENCY_KINDS))
+        ):
             agencies[agency.id] = agency
     return list(agencies.values())
+
+
+def _mark_referrer(referral: Referral, actor: User) -> None:
+    """A referrer from outside the MASH takes part in its own referral as the referrer."""
+    if actor.agency.kind.in_every_referral:
+        return
+    db.session.execute(
+        update(referral_agencies)
+        .where(
+            referral_agencies.c.referral_id == referral.id, referral_agencies.c.agency_id == actor.agency_id
+        )
+        .values(basis=Participation.REFERRER)
+    )
 
 
 def check_children(children: list[dict], occurred_at: datetime) -> dict[str, str]:
@@ -318,6 +337,7 @@ def create_referral(actor: User, data: dict) -> Referral:
     title = "Police notification submitted" if data["referral_source"] == "6" else "Contact recorded"
     received = _record_step(referral, actor, "notification_received", title, None, data)
     db.session.flush()
+    _mark_referrer(referral, actor)
     workflow.announce_ready_tasks(referral, instance)
     named = people.record_people(referral, people_intake.named_on(referral, data))
     alert_owners_of_linked_cases(referral, {involvement.person_id for involvement in named})
@@ -835,7 +855,6 @@ def update_plan_action(actor: User, action: PlanAction, status: str, note: str |
 
 def ready_tasks_for(user: User):
     """Ready tasks in the user's lanes on referrals their agency takes part in, earliest due first."""
-    from app.models.referrals import referral_agencies
 
     lanes = lanes_for(user)
     return (

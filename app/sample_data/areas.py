@@ -64,7 +64,7 @@ class Person:
 @dataclass
 class Area:
     name: str
-    agency_ids: list[int]
+    mash_agency_ids: list[int]
     agency_names: dict[AgencyKind, str]
     agency_ids_by_kind: dict[AgencyKind, int]
     staff: dict[RoleName, list[Person]] = field(default_factory=dict)
@@ -97,7 +97,7 @@ def ensure_areas() -> dict[str, Area]:
         by_kind = {a.kind: a for a in rows}
         area = Area(
             area_name,
-            agency_ids=[a.id for a in in_area],
+            mash_agency_ids=[a.id for a in in_area if a.kind.in_every_referral],
             agency_names={k: a.name for k, a in by_kind.items()},
             agency_ids_by_kind={k: a.id for k, a in by_kind.items()},
         )

@@ -68,7 +68,18 @@ DEMO_USERS: list[tuple[str, str, str, str, tuple[RoleName, ...]]] = [
         "Northshire Children's Services",
         (RoleName.ADMINISTRATOR,),
     ),
+    (
+        "school@northshire.example",
+        "Jordan Demo-Teacher",
+        "Designated safeguarding lead",
+        "Northshire Schools",
+        (RoleName.EDUCATION,),
+    ),
 ]
+
+# The school whose teacher heard the disclosure is invited to that referral's strategy discussion.
+INVITED_SCHOOL = "Northshire Schools"
+INVITED_TO = "Demo Child-One"
 
 
 def load_demo_data() -> dict[str, int]:
@@ -492,5 +503,22 @@ def load_demo_cases() -> int:
             referral = create_referral(User.by_email(email), case)
             created += 1
         _continue_journey(referral, journey)
+        if case["children"][0]["full_name"] == INVITED_TO:
+            _invite_school(referral)
     db.session.flush()
     return created
+
+
+def _invite_school(referral) -> None:
+    """Invite the school to the strategy discussion, once."""
+    from app.participation.services import invite, may_be_invited
+
+    school = next((a for a in may_be_invited(referral) if a.name == INVITED_SCHOOL), None)
+    if school is not None:
+        invite(
+            User.by_email("social.worker@northshire.example"),
+            referral,
+            school.id,
+            "strategy_discussion",
+            "The designated safeguarding lead heard the disclosure and sees the children every school day.",
+        )

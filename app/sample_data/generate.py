@@ -47,7 +47,7 @@ from app.models import (
     StrategyDiscussion,
     ThresholdDecision,
 )
-from app.models.referrals import referral_agencies
+from app.models.referrals import Participation, referral_agencies
 from app.sample_data.areas import AREA_WEIGHTS, ensure_areas
 from app.sample_data.bulk_writer import BulkWriter
 from app.sample_data.case_mix import RECENT, RECENT_DAYS, Plan, gap_free_case
@@ -178,7 +178,8 @@ def _write_batch(
         for slug in case.plan.slugs:
             planted[slug].add(referral_id)
         rows[referral_agencies] += [
-            {"referral_id": referral_id, "agency_id": a} for a in case.area.agency_ids
+            {"referral_id": referral_id, "agency_id": a, "basis": Participation.MASH.value}
+            for a in case.area.mash_agency_ids
         ]
         for table, items in (
             (Notification.__table__, [case.notification]),

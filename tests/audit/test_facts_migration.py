@@ -3,13 +3,9 @@ its own, exactly as the app works them out (docs/audit-rules.md, "Adding a gap")
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.test_migrations import ROOT, scratch_database
+from tests.test_migrations import run_script_on, scratch_database
 
 CHECK = """
 from datetime import UTC, datetime
@@ -44,13 +40,6 @@ print("0015 fills the facts")
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_0015_fills_the_new_facts_as_the_app_works_them_out(app, tmp_path, dialect):
     with scratch_database(tmp_path, dialect) as url:
-        result = subprocess.run(  # noqa: S603 - our own interpreter and script
-            [sys.executable, "-c", CHECK],
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)},
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        result = run_script_on(url, CHECK)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "0015 fills the facts" in result.stdout

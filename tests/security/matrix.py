@@ -30,6 +30,9 @@ class Route:
     method: str | None = None  # default: GET if the rule has it, else POST
     json: dict | None = None  # a body for POSTs to the API
     mixed: str | None = None
+    # For a route taking a referral: the answers on a referral of Testshire the school (an agency
+    # outside the MASH) is not invited to; the MASH's agencies take part in it as in any other.
+    absent: str | None = None
 
 
 OUTER = ("referral_id", "user_id")  # the outer record of a nested route, kept from Testshire
@@ -43,6 +46,11 @@ def mixed_values(route: Route, own: Area, other: Area) -> dict:
             values[key] = mine[key]
             break
     return values
+
+
+def absent_values(route: Route, own: Area) -> dict:
+    """Testshire's records, with the referral at triage, which the school is not invited to."""
+    return {**route.params(own), "referral_id": own.ids["triage_referral_id"]}
 
 
 def parse(columns: str) -> dict[str, str]:

@@ -32,6 +32,7 @@ from app.models import (
     RoleName,
     User,
 )
+from app.participation import services as participation
 from app.people import services as people
 from app.referrals import services
 from tests.conftest import sign_in
@@ -41,11 +42,12 @@ from tests.referrals.conftest import Journey
 OWN, OTHER = "Testshire", "Otherland"
 
 # The columns of the matrix: who makes the request.
-ROLES = ("police", "social_care", "health", "manager", "auditor", "admin", "system", "anonymous")
+ROLES = ("police", "social_care", "health", "education", "manager", "auditor", "admin", "system", "anonymous")
 PERSON_ROLES = {
     "police": RoleName.POLICE,
     "social_care": RoleName.SOCIAL_CARE,
     "health": RoleName.HEALTH,
+    "education": RoleName.EDUCATION,
     "manager": RoleName.MASH_MANAGER,
     "auditor": RoleName.AUDITOR,
     "admin": RoleName.ADMINISTRATOR,
@@ -86,7 +88,8 @@ def build_area(name: str, make_agency, make_user) -> Area:
     police = make_agency(name=f"{name} Police", kind=AgencyKind.POLICE, area=name)
     social = make_agency(name=f"{name} Children's Services", kind=AgencyKind.CHILDRENS_SOCIAL_CARE, area=name)
     health = make_agency(name=f"{name} Health", kind=AgencyKind.HEALTH, area=name)
-    agency_of = {"police": police, "health": health}
+    school = make_agency(name=f"{name} Primary School", kind=AgencyKind.EDUCATION, area=name)
+    agency_of = {"police": police, "health": health, "education": school}
     for key, role in PERSON_ROLES.items():
         area.users[key] = make_user(
             role, agency=agency_of.get(key, social), email=f"{key}@{name.lower()}.example"
@@ -112,6 +115,10 @@ def build_area(name: str, make_agency, make_user) -> Area:
     planned.do("police_confirm_plan", steps.confirm())
     planned.do("health_confirm_plan", steps.confirm())
     disagreement = disagreements.raise_disagreement(area.users["police"], planned.referral, "Risk is higher.")
+    # The school is invited to this referral only: on the others it is an agency not taking part.
+    participation.invite(
+        area.users["social_care"], planned.referral, school.id, "plan_action", "Checks on the child daily."
+    )
     db.session.commit()
 
     # At triage, naming a child like the planned referral's: an open possible match.

@@ -1,0 +1,1 @@
+from tests.referrals.conftest import mash, start_journey  # noqa: F401 (fixtures)
