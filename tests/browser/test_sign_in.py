@@ -20,6 +20,8 @@ EXPECTED_NAVIGATION = {
     "health@northshire.example": (set(), {"Users", "Agencies", "Audit"}),
     "manager@northshire.example": ({"Audit", "Tasks"}, {"Users", "Agencies"}),
     "auditor@northshire.example": ({"Audit", "Referrals"}, {"Tasks", "Users", "Agencies"}),
+    # A school's staff see the referrals their school is invited to, and work no lane.
+    "school@northshire.example": ({"Referrals"}, {"Tasks", "Audit", "Users", "Agencies"}),
 }
 
 
