@@ -26,6 +26,7 @@ cpSync(join(govuk, "assets", "images"), join(out, "images"), { recursive: true }
 cpSync(join(govuk, "govuk-frontend.min.js"), join(out, "govuk-frontend.min.js"));
 cpSync(join(root, "app", "assets", "app.js"), join(out, "app.js"));
 cpSync(join(root, "app", "assets", "timeout-warning.js"), join(out, "timeout-warning.js"));
+cpSync(join(root, "app", "assets", "reveal.js"), join(out, "reveal.js"));
 cpSync(join(root, "app", "assets", "diagram.js"), join(out, "diagram.js"), { force: true, errorOnExist: false });
 cpSync(join(bpmn, "bpmn-viewer.production.min.js"), join(out, "vendor", "bpmn-js", "bpmn-viewer.js"));
 cpSync(join(bpmn, "assets"), join(out, "vendor", "bpmn-js", "assets"), { recursive: true });

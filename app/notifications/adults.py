@@ -27,13 +27,6 @@ NOT_AN_ADULT = (
 class AdultForm(RowForm):
     """One adult named, a row of the form's list of people."""
 
-    role = RadioField(
-        "How are they involved?",
-        widget=Radios(legend_size=None),
-        choices=select_choices((role.value, role.label) for role in ADULT_ROLES),
-        validators=[RequiredInput(ROLE_MISSING)],
-        invalid_choice_message=ROLE_MISSING,
-    )
     full_name = StringField(
         "Full name",
         description="Include any other names they are known by in brackets, for example Dale Example (Dale Sample)",
@@ -42,6 +35,13 @@ class AdultForm(RowForm):
             RequiredInput(NAME_MISSING),
             Length(max=200, message="Full name must be 200 characters or fewer"),
         ],
+    )
+    role = RadioField(
+        "How are they involved?",
+        widget=Radios(legend_size=None),
+        choices=select_choices((role.value, role.label) for role in ADULT_ROLES),
+        validators=[RequiredInput(ROLE_MISSING)],
+        invalid_choice_message=ROLE_MISSING,
     )
     date_of_birth = DateField(
         "Date of birth (optional)",

@@ -384,6 +384,8 @@ class _NotificationForm(BaseForm):
         ("received", "occurred", "The time the MASH received it must be after the incident"),
     )
     max_children = MAX_CHILDREN
+    #: The id of the first field of a child or adult just added, which takes the focus.
+    focus_id: str | None = None
 
     # Parts of the form that only apply to some incidents: ignored (and None) otherwise.
     def in_force(self, name: str) -> bool:
@@ -402,7 +404,7 @@ class _NotificationForm(BaseForm):
         """
         if self.add_child.data:
             if len(self.children.entries) < self.max_children:
-                self.children.append_entry()
+                self.focus_id = self.children.append_entry().form.full_name.id
             return True
         for index, entry in enumerate(self.children.entries):
             if entry.form.remove.data:
@@ -410,7 +412,7 @@ class _NotificationForm(BaseForm):
                 return True
         if self.add_adult.data:
             if len(self.people.entries) < MAX_ADULTS:
-                self.people.append_entry()
+                self.focus_id = self.people.append_entry().form.full_name.id
             return True
         for index, entry in enumerate(self.people.entries):
             if entry.form.remove.data:

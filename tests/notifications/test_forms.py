@@ -797,3 +797,38 @@ def test_a_child_still_missing_needs_no_found_time_and_found_before_reported_is_
         assert backwards.validate() is False
     assert still.to_service_data()["missing_episode"]["found_at"] is None
     assert "The child must have been found after being reported missing" in str(backwards.errors)
+
+
+def test_a_child_or_adult_just_added_takes_the_focus_on_the_page_shown_again(client, mash):
+    """Through the route: "Add another child" shows the page again with the new child's name
+    box focused (autofocus), and "Add an adult" the new adult's name box (their first question, as for a child)."""
+    from tests.conftest import sign_in
+
+    sign_in(client, mash["police"].email)
+    added = client.post("/notifications/new", data=post(domestic_abuse(), child(0), {"add_child": "y"}))
+    page = added.get_data(as_text=True)
+    assert added.status_code == 200
+    assert re.search(r'<input[^>]* id="children-1-full_name"[^>]* autofocus', page)
+    assert page.count("autofocus") == 1
+    adult = client.post("/notifications/new", data=post(domestic_abuse(), child(0), {"add_adult": "y"}))
+    page = adult.get_data(as_text=True)
+    assert re.search(r'<input[^>]* id="people-0-full_name"[^>]* autofocus', page)
+    assert page.count("autofocus") == 1
+    # Shown again for an error, nothing takes the focus: the error summary does.
+    refused = client.post(
+        "/notifications/new", data=post(domestic_abuse(location=""), child(0), {"submit": "y"})
+    )
+    assert refused.status_code == 400 and "autofocus" not in refused.get_data(as_text=True)
+
+
+def test_the_parts_for_other_incidents_say_when_they_apply(client, mash):
+    """Each incident's own part is marked with the answer it needs, for the page's script to show
+    it only then (tests/browser/test_notification_form.py); without the script all show."""
+    from tests.conftest import sign_in
+
+    sign_in(client, mash["police"].email)
+    page = client.get("/notifications/new").get_data(as_text=True)
+    for incident in ("domestic_abuse", "police_protection", "child_in_custody", "missing"):
+        assert f'data-app-shown-when="incident_type={incident}"' in page
+    assert 'data-app-shown-when="children-0-spoken_to=no"' in page
+    assert 'data-app-shown-when="missing_found=yes"' in page

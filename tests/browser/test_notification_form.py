@@ -1,0 +1,101 @@
+"""The police notification by keyboard and with and without JavaScript: each incident's own part
+shows only for that incident, "If not spoken to, why not?" only when the child was not, and a child
+just added takes the focus."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from app.extensions import db
+from app.sample_data.demo import load_demo_data
+from tests.browser.test_sign_in import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.committing]
+
+PARTS = {
+    "domestic_abuse": "#dash_level",
+    "police_protection": "#pp_place_of_safety",
+    "child_in_custody": "#custody_arrived_time",
+    "missing": "#missing_reported_time",
+}
+OTHER_INCIDENTS = ("pp_", "custody_", "missing_")
+
+
+@pytest.fixture
+def officer_on_the_form(app_page, live_server, committed_db):
+    load_demo_data()
+    db.session.commit()
+    db.session.remove()  # hold no transaction (SQLite's lock) while the browser works
+    sign_in(app_page, live_server, "police@northshire.example")
+    app_page.goto(f"{live_server}/notifications/new")
+    return app_page
+
+
+def choose_incident(page, value: str) -> None:
+    page.locator(f'input[name="incident_type"][value="{value}"]').check()
+
+
+def test_each_incident_shows_only_its_own_part(officer_on_the_form):
+    page = officer_on_the_form
+    for selector in PARTS.values():  # nothing chosen yet: no incident's part applies
+        expect(page.locator(selector).first).to_be_hidden()
+    for incident, selector in PARTS.items():
+        choose_incident(page, incident)
+        expect(page.locator(selector).first).to_be_visible()
+        for other, other_selector in PARTS.items():
+            if other != incident:
+                expect(page.locator(other_selector).first).to_be_hidden()
+    choose_incident(page, "missing")
+    expect(page.locator("#missing_found_where")).to_be_hidden()  # until the child is found
+    page.locator('input[name="missing_found"][value="yes"]').check()
+    expect(page.locator("#missing_found_where")).to_be_visible()
+
+
+def test_why_not_spoken_to_shows_only_when_the_child_was_not(officer_on_the_form):
+    page = officer_on_the_form
+    reason = page.locator("#children-0-not_spoken_to_reason")
+    expect(reason).to_be_hidden()
+    page.locator('input[name="children-0-spoken_to"][value="no"]').check()
+    expect(reason).to_be_visible()
+    page.locator('input[name="children-0-spoken_to"][value="yes"]').check()
+    expect(reason).to_be_hidden()
+
+
+def test_tabbing_through_a_domestic_abuse_notification_meets_no_other_incidents_field(officer_on_the_form):
+    page = officer_on_the_form
+    choose_incident(page, "domestic_abuse")
+    page.locator('input[name="children-0-spoken_to"][value="yes"]').check()
+    page.locator('input[name="incident_type"][value="domestic_abuse"]').focus()
+    seen: list[str] = []
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        name = page.evaluate("document.activeElement.name || document.activeElement.id || ''")
+        seen.append(name)
+        if name == "submit":
+            break
+    assert "submit" in seen, seen
+    assert not [name for name in seen if name.startswith(OTHER_INCIDENTS)], seen
+    assert "children-0-not_spoken_to_reason" not in seen
+    assert "dash_level" in seen
+
+
+def test_a_child_added_takes_the_focus(officer_on_the_form):
+    page = officer_on_the_form
+    page.get_by_role("button", name="Add another child").click()
+    expect(page.locator("#children-1-full_name")).to_be_focused()
+
+
+def test_without_javascript_every_part_shows(browser, live_server, committed_db):
+    load_demo_data()
+    db.session.commit()
+    db.session.remove()
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "police@northshire.example")
+        page.goto(f"{live_server}/notifications/new")
+        for selector in (*PARTS.values(), "#missing_found_where", "#children-0-not_spoken_to_reason"):
+            expect(page.locator(selector).first).to_be_visible()
+    finally:
+        context.close()
