@@ -1,6 +1,6 @@
 """The police notification by keyboard and with and without JavaScript: each incident's own part
-shows only for that incident, "If not spoken to, why not?" only when the child was not, and a child
-just added takes the focus."""
+shows only for that incident, "If not spoken to, why not?" only when the child was not (and why a
+voice or demeanour was not recorded only when it was not), and a child just added takes the focus."""
 
 from __future__ import annotations
 
@@ -60,6 +60,10 @@ def test_why_not_spoken_to_shows_only_when_the_child_was_not(officer_on_the_form
     expect(reason).to_be_visible()
     page.locator('input[name="children-0-spoken_to"][value="yes"]').check()
     expect(reason).to_be_hidden()
+    why_no_voice = page.locator("#children-0-voice_not_recorded_reason")
+    expect(why_no_voice).to_be_hidden()
+    page.locator("#children-0-voice_not_recorded").check()
+    expect(why_no_voice).to_be_visible()
 
 
 def test_tabbing_through_a_domestic_abuse_notification_meets_no_other_incidents_field(officer_on_the_form):
@@ -77,6 +81,8 @@ def test_tabbing_through_a_domestic_abuse_notification_meets_no_other_incidents_
     assert "submit" in seen, seen
     assert not [name for name in seen if name.startswith(OTHER_INCIDENTS)], seen
     assert "children-0-not_spoken_to_reason" not in seen
+    assert "children-0-voice_not_recorded_reason" not in seen
+    print(f"{len(seen)} tab stops from the incident type to Submit, one child, nothing typed")
     assert "dash_level" in seen
 
 
@@ -95,7 +101,12 @@ def test_without_javascript_every_part_shows(browser, live_server, committed_db)
     try:
         sign_in(page, live_server, "police@northshire.example")
         page.goto(f"{live_server}/notifications/new")
-        for selector in (*PARTS.values(), "#missing_found_where", "#children-0-not_spoken_to_reason"):
+        for selector in (
+            *PARTS.values(),
+            "#missing_found_where",
+            "#children-0-not_spoken_to_reason",
+            "#children-0-voice_not_recorded_reason",
+        ):
             expect(page.locator(selector).first).to_be_visible()
     finally:
         context.close()
