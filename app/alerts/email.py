@@ -25,6 +25,7 @@ SUBJECTS = {
     AlertKind.ESCALATION: "Escalation on referral {reference}",
     AlertKind.DUE_SOON: "A task on referral {reference} is due within the hour",
     AlertKind.NEW_TASK: "A new task on referral {reference}",
+    AlertKind.INVITATION: "Your agency is invited to take part in referral {reference}",
 }
 
 

@@ -19,7 +19,7 @@ from app.permissions import LANE_ROLES
 
 #: Kinds that are also emailed when SMTP is configured. A new task is in-app only:
 #: everyone in the lane hears of it, and an email each would be noise.
-EMAILED = frozenset({AlertKind.ESCALATION, AlertKind.DUE_SOON})
+EMAILED = frozenset({AlertKind.ESCALATION, AlertKind.DUE_SOON, AlertKind.INVITATION})
 
 
 def lane_users(referral: Referral, lane: str) -> list[User]:

@@ -14,6 +14,7 @@ from app.models.referrals import referral_agencies
 from app.referrals import services
 from tests.conftest import sign_in
 from tests.referrals import steps
+from tests.timers.test_escalations import run_timers
 
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=UTC)
 
@@ -222,3 +223,23 @@ def test_the_referral_page_lists_the_agencies_taking_part_and_why(client, clock,
     assert 'id="agencies"' in text and "Testshire Police (Police force): MASH partner" in text
     assert "Testshire Primary School" not in text
     assert "Invite an agency" not in text  # police do not invite; social care and managers do
+
+
+def test_the_invited_schools_staff_are_emailed_the_reference_and_a_link_only(
+    app, client, clock, mash, school, start_journey, smtp_server
+):
+    clock.set(NOW)
+    agency, teacher = school
+    journey = start_journey()
+    sign_in(client, mash["social_care"].email)
+    assert invite(client, journey.referral.id, agency.id).status_code == 302
+    assert "1 emails sent" in run_timers(app)
+    (message,) = smtp_server.messages
+    assert message["To"] == teacher.email
+    assert (
+        message["Subject"] == f"Your agency is invited to take part in referral {journey.referral.reference}"
+    )
+    whole = message.as_string()
+    assert f"/referrals/{journey.referral.id}" in message.get_payload(decode=True).decode()
+    for private in (steps.child()["full_name"], "Fictional", "Sees the child daily.", agency.name):
+        assert private not in whole
