@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urldefrag, urlsplit
 
 import pyotp
 import pytest
+from axe_playwright_python.base import AXE_SCRIPT
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from playwright.sync_api import expect
@@ -264,3 +265,9 @@ def test_the_sign_in_pages_pass_axe_with_and_without_errors(app, app_page, live_
     page.get_by_role("button", name="Continue").click()
     expect(page.locator(".app-signed-in")).to_contain_text("Signed in as")
     assert crawl.violations == [], "\n".join(crawl.violations)
+
+
+def test_the_accessibility_statement_names_the_axe_core_version_tested_with(client, committed_db):
+    version = re.match(r"/\*! axe v(\S+)", AXE_SCRIPT).group(1)
+    statement = client.get("/accessibility").get_data(as_text=True)
+    assert f"axe-core {version} in Chromium" in statement
