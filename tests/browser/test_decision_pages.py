@@ -38,7 +38,9 @@ def demo_journey() -> Journey:
         "health": User.by_email("health@northshire.example"),
         "manager": User.by_email("manager@northshire.example"),
     }
-    referral = services.create_referral(users["police"], steps.notification(children=CHILDREN, dash_level="high"))
+    referral = services.create_referral(
+        users["police"], steps.notification(children=CHILDREN, dash_level="high")
+    )
     db.session.commit()
     return Journey(users, referral)
 
