@@ -4,6 +4,7 @@ from app.models.alerts import Alert, AlertKind
 from app.models.api import ApiToken
 from app.models.audit import AuditChainLink, AuditEvent, record_audit_event
 from app.models.audit_facts import AuditFacts
+from app.models.drafts import NotificationDraft
 from app.models.missing import AssessmentFactor, EpisodeKind, InterviewStatus, MissingEpisode, MissingFrom
 from app.models.people import (
     MASH_AGENCY_KINDS,
@@ -56,6 +57,7 @@ from app.models.sign_in import RecoveryCode, SessionEnd, UserSession
 from app.models.timers import Assessment, Escalation, EscalationAction, ResponseTimeSetting
 
 __all__ = [
+    "NotificationDraft",
     "MASH_AGENCY_KINDS",
     "Participation",
     "DisagreementStatus",

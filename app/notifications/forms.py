@@ -373,6 +373,21 @@ def _received_fields() -> tuple[DateField, TimeField]:
     )
 
 
+_NOT_ANSWERS = frozenset({"csrf_token", "submit", "save_draft", "add_child", "add_adult"})
+
+
+def _every_field(form):
+    """Every field of a form, those of its children and adults included."""
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field.entries:
+                yield from _every_field(entry.form)
+        elif isinstance(field, FormField):
+            yield from _every_field(field.form)
+        else:
+            yield field
+
+
 class _NotificationForm(BaseForm):
     """What a police notification and a contact share: the children, the buttons, the cross-checks."""
 
@@ -428,6 +443,23 @@ class _NotificationForm(BaseForm):
         self.children.pop_entry(index)
         if not self.children.entries:
             self.children.append_entry()
+
+    @staticmethod
+    def is_button(name: str) -> bool:
+        """True for the posted names that are not answers: the token and the buttons."""
+        return name in _NOT_ANSWERS or name.endswith("-remove")
+
+    def unsaveable(self) -> bool:
+        """Show, on their fields, the answers that could not be kept even in a draft (the
+        characters no one types, refused as the form reads them). True if there are any."""
+        found = False
+        for field in _every_field(self):
+            if field.process_errors:
+                field.errors = list(field.process_errors)
+                found = True
+        refresh_list_errors(self.children)
+        refresh_list_errors(self.people)
+        return found
 
     # -- validation ---------------------------------------------------------------
 
@@ -705,7 +737,8 @@ class PoliceNotificationForm(MissingEpisodeFields, _NotificationForm):
     add_child = SubmitField("Add another child", widget=GovSubmitInput())
     people = adults_field()
     add_adult = SubmitField("Add an adult", widget=GovSubmitInput())
-    submit = SubmitField("Submit notification", widget=GovSubmitInput())
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+    save_draft = SubmitField("Save as draft", widget=GovSubmitInput())
 
     datetimes = (
         *_NotificationForm.datetimes,

@@ -117,7 +117,12 @@ def test_case_study_1_repeat_missing_child_at_a_new_address(app_page, live_serve
         "He said he stayed away because of arguments at home."
     )
     child.get_by_label("Behaviour and demeanour").fill("Tired and quiet, but calm.")
-    page.get_by_role("button", name="Submit notification").click()
+    page.get_by_role("button", name="Continue").click()
+    expect(
+        page.get_by_role("heading", name="Check your answers before sending the notification")
+    ).to_be_visible(timeout=AFTER_SUBMIT)
+    expect(page.locator("main")).to_contain_text("He said he stayed away because of arguments at home.")
+    page.get_by_role("button", name="Send notification").click()
     banner = page.locator(".govuk-notification-banner")
     expect(banner).to_contain_text("created and sent to MASH triage", timeout=AFTER_SUBMIT)
     reference = re.search(r"Referral (\S+) created", banner.inner_text()).group(1)

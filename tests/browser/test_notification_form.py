@@ -67,9 +67,14 @@ def test_why_not_spoken_to_shows_only_when_the_child_was_not(officer_on_the_form
 
 
 def test_tabbing_through_a_domestic_abuse_notification_meets_no_other_incidents_field(officer_on_the_form):
+    """Two children, by keyboard alone, to the button that goes on to check the answers. The
+    count is printed, and the accessibility statement gives it."""
     page = officer_on_the_form
     choose_incident(page, "domestic_abuse")
-    page.locator('input[name="children-0-spoken_to"][value="yes"]').check()
+    page.get_by_role("button", name="Add another child").click()
+    expect(page.locator("#children-1-full_name")).to_be_focused()
+    for index in (0, 1):
+        page.locator(f'input[name="children-{index}-spoken_to"][value="yes"]').check()
     page.locator('input[name="incident_type"][value="domestic_abuse"]').focus()
     seen: list[str] = []
     for _ in range(200):
@@ -80,10 +85,48 @@ def test_tabbing_through_a_domestic_abuse_notification_meets_no_other_incidents_
             break
     assert "submit" in seen, seen
     assert not [name for name in seen if name.startswith(OTHER_INCIDENTS)], seen
-    assert "children-0-not_spoken_to_reason" not in seen
-    assert "children-0-voice_not_recorded_reason" not in seen
-    print(f"{len(seen)} tab stops from the incident type to Submit, one child, nothing typed")
+    for index in (0, 1):
+        assert f"children-{index}-not_spoken_to_reason" not in seen
+        assert f"children-{index}-voice_not_recorded_reason" not in seen
+        assert f"children-{index}-full_name" in seen
+    assert not [name for name in seen if name.startswith(("recorded_", "received_"))], seen  # folded away
+    print(f"{len(seen)} tab stops from the incident type to Continue, two children, nothing typed")
     assert "dash_level" in seen
+
+
+def test_continue_leads_to_check_your_answers_and_send_to_the_referral(officer_on_the_form):
+    page = officer_on_the_form
+    choose_incident(page, "domestic_abuse")
+    page.locator("#occurred_date-day").fill("1")
+    page.locator("#occurred_date-month").fill("12")
+    page.locator("#occurred_date-year").fill("2026")
+    page.locator("#occurred_time").fill("10:40pm")
+    page.locator("#location").fill("1 High Street, Northtown")
+    page.locator("#description").fill("Shouting heard by neighbours.")
+    page.locator("#immediate_action").fill("Father removed from the address.")
+    page.locator('input[name="dash_level"][value="medium"]').check()
+    page.locator("#children-0-full_name").fill("Alex Fictional")
+    page.locator("#children-0-date_of_birth-day").fill("4")
+    page.locator("#children-0-date_of_birth-month").fill("3")
+    page.locator("#children-0-date_of_birth-year").fill("2016")
+    page.locator('input[name="children-0-sex"]').first.check()
+    page.locator("#children-0-address").fill("1 High Street, Northtown")
+    page.locator('input[name="children-0-present"][value="yes"]').check()
+    page.locator('input[name="children-0-spoken_to"][value="yes"]').check()
+    page.locator("#children-0-voice").fill("I hide in my room.")
+    page.locator("#children-0-demeanour").fill("Withdrawn.")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check your answers before sending the notification"
+    )
+    main = page.locator("main")
+    expect(main).to_contain_text("1 December 2026 at 10:40pm")
+    expect(main).to_contain_text("I hide in my room.")
+    page.get_by_role("link", name="Change child 1").click()
+    expect(page.locator("#children-0-full_name")).to_have_value("Alex Fictional")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="Send notification").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("created and sent to MASH triage")
 
 
 def test_a_child_added_takes_the_focus(officer_on_the_form):

@@ -645,7 +645,8 @@ def test_police_page_shows_its_questions_and_an_error_summary_that_links_to_each
         "Not recorded",
         "For example, 14:30",
         "Add another child",
-        "Submit notification",
+        "Continue",
+        "Save as draft",
         'Remove<span class="govuk-visually-hidden"> child 2</span>',
     ):
         assert text in html, text

@@ -53,6 +53,7 @@ NOT_INVITED = "         200    200    200    403    200     200     403   sign-i
 NO_CASE = "             403    403    403    403    403     403     403   sign-in sign-in"
 AUDITORS = "            403    403    403    403    200     200     403   sign-in sign-in"
 ADMINS = "              403    403    403    403    403     403     200   sign-in sign-in"
+OTHERS_DRAFT = "        404    403    403    403    403     403     403   sign-in sign-in"
 ADMINS_ELSEWHERE = "    403    403    403    403    403     403     403   sign-in sign-in"
 
 MATRIX: dict[str, Route] = {
@@ -100,6 +101,17 @@ MATRIX: dict[str, Route] = {
         mixed=NO_CASE,
     ),  # no status chosen; the school updates only the actions its kind of agency owns
     "notifications.new": Route(NONE, "200 403 403 403 403 403 403 sign-in sign-in"),
+    # A draft is its author's alone: another officer's draft, even in the same force, does not exist for them.
+    "notifications.list_drafts": Route(NONE, "200 403 403 403 403 403 403 sign-in sign-in"),
+    "notifications.edit_draft": Route(
+        ids("draft_id"), "200 403 403 403 403 403 403 sign-in sign-in", OTHERS_DRAFT
+    ),
+    "notifications.check_draft": Route(
+        ids("draft_id"), "400 403 403 403 403 403 403 sign-in sign-in", OTHERS_DRAFT
+    ),  # the world's draft has only its incident type: the form says what is missing
+    "notifications.delete_draft": Route(
+        ids("draft_id"), "302 403 403 403 403 403 403 sign-in sign-in", OTHERS_DRAFT
+    ),
     "notifications.new_contact": Route(
         NONE, "403 200 200 200 403 403 403 sign-in sign-in"
     ),  # a school refers

@@ -27,6 +27,7 @@ from app.models import (
     AuditStage,
     Involvement,
     MissingEpisode,
+    NotificationDraft,
     PossibleMatch,
     Referral,
     RoleName,
@@ -171,8 +172,14 @@ def build_area(name: str, make_agency, make_user) -> Area:
         select(MissingEpisode).where(MissingEpisode.referral_id == missing.referral.id)
     ).one()
 
+    draft = NotificationDraft(
+        author_id=area.users["police"].id, answers=[["incident_type", "domestic_abuse"]]
+    )
+    db.session.add(draft)
+    db.session.commit()
     plan = planned.referral.plan
     area.ids = {
+        "draft_id": draft.id,  # the area's police officer's own
         "referral_id": planned.referral.id,
         "task_id": planned.ready()["close_plan"],
         "action_id": plan.actions[0].id,
