@@ -25,6 +25,8 @@ class Page:
     number: int
     total: int
     size: int = PAGE_SIZE
+    #: The count stopped early (see `paged`): there are more than `total - 1` rows.
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -44,20 +46,34 @@ def requested_page(args) -> int:
     return max(args.get("page", 1, type=database_id) or 1, 1)
 
 
-def count(query: Select) -> int:
-    """How many rows `query` returns, counted by the database."""
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def count(query: Select, up_to: int | None = None) -> int:
+    """How many rows `query` returns, counted by the database; no more than `up_to` if given."""
+    query = query.order_by(None)
+    if up_to is not None:
+        query = query.limit(up_to)
+    return db.session.scalar(select(func.count()).select_from(query.subquery()))
 
 
 def paged(
-    query: Select, number: int, *, options: Sequence = (), scalars: bool = True, size: int = PAGE_SIZE
+    query: Select,
+    number: int,
+    *,
+    options: Sequence = (),
+    scalars: bool = True,
+    size: int = PAGE_SIZE,
+    count_ahead: int | None = None,
 ) -> Page:
     """Page `number` of `query` (which must have a total order), counted in SQL.
 
-    `options` (eager loads) apply to the page's rows, not to the count."""
-    total = count(query)
-    number = min(max(number, 1), max(1, -(-total // size)))
+    `options` (eager loads) apply to the page's rows, not to the count. With `count_ahead`,
+    the count stops that many rows past the page, so a list that may hold hundreds of thousands
+    of rows costs the same to show at any size; the page then says "more than" the number."""
+    number = max(number, 1)
+    limit = None if count_ahead is None else number * size + count_ahead + 1
+    total = count(query, limit)
+    more = limit is not None and total >= limit
+    number = min(number, max(1, -(-total // size)))
     rows = query.options(*options).limit(size).offset((number - 1) * size)
     result = db.session.execute(rows)
     items = result.unique().scalars().all() if scalars else result.all()
-    return Page(items, number, total, size)
+    return Page(items, number, total, size, more)

@@ -21,12 +21,11 @@ def oversees_the_mash(user: User) -> bool:
 def mash_work(user: User, now: datetime) -> dict[str, int]:
     """Tasks waiting in every lane on the referrals the user's agency takes part in, how many are
     overdue, and how many are escalations raised by a timer (tasks whose step is ``escalate_...``)."""
-    visible = Referral.visible_to(user).with_only_columns(Referral.id).scalar_subquery()
     row = db.session.execute(
         select(
             func.count(),
             func.count().filter(ReadyTask.due_at < now),
             func.count().filter(ReadyTask.step.like("escalate\\_%", escape="\\")),
-        ).where(ReadyTask.referral_id.in_(visible))
+        ).where(Referral.seen_by(user, ReadyTask.referral_id))
     ).one()
     return {"waiting": row[0], "overdue": row[1], "escalations": row[2]}

@@ -239,16 +239,7 @@ class Referral(db.Model):
         # (the route and the service both ask).
         key = ("takes_part", user.agency_id)
         if key not in state.info:
-            state.info[key] = bool(
-                db.session.scalar(
-                    select(
-                        exists().where(
-                            referral_agencies.c.referral_id == self.id,
-                            referral_agencies.c.agency_id == user.agency_id,
-                        )
-                    )
-                )
-            )
+            state.info[key] = bool(db.session.scalar(select(Referral.seen_by(user, self.id))))
         return state.info[key]
 
     def sees_everything(self, user: User) -> bool:
@@ -258,13 +249,20 @@ class Referral(db.Model):
         return self.can_view(user) and user.agency is not None and user.agency.kind.in_every_referral
 
     @classmethod
+    def seen_by(cls, user: User, referral_id=None):
+        """The rule of who sees a referral, as a condition: the user's agency takes part in it.
+        `referral_id` is the referral's id or the column holding it (by default, this table's).
+        It is an EXISTS probe of one (referral, agency) key, so it costs the same for one row
+        at any number of referrals, and a list filtered by it reads only the rows it shows."""
+        return exists().where(
+            referral_agencies.c.referral_id == (cls.id if referral_id is None else referral_id),
+            referral_agencies.c.agency_id == user.agency_id,
+        )
+
+    @classmethod
     def visible_to(cls, user: User):
         """A select() of the referrals `user` may see, for lists and searches."""
-        return select(cls).where(
-            cls.id.in_(
-                select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == user.agency_id)
-            )
-        )
+        return select(cls).where(cls.seen_by(user))
 
     @property
     def plan(self) -> ProtectivePlan | None:
@@ -427,6 +425,15 @@ class ReadyTask(db.Model):
     assigned_to: Mapped[User | None] = relationship()
 
     __table_args__ = (UniqueConstraint("referral_id", "task_id"),)
+
+    @classmethod
+    def inbox_order(cls) -> tuple:
+        """Earliest due first, tasks with no due time last: the order of every inbox, which
+        the index ix_ready_tasks_inbox holds, so a page is read in order and stops at its end."""
+        return (cls.due_at.is_(None), cls.due_at, cls.id)
+
+
+Index("ix_ready_tasks_inbox", ReadyTask.lane, *ReadyTask.inbox_order())
 
 
 class ThresholdDecision(db.Model):

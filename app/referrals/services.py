@@ -862,11 +862,9 @@ def ready_tasks_for(user: User):
         .join(Referral, Referral.id == ReadyTask.referral_id)
         .where(
             ReadyTask.lane.in_(lanes),
-            Referral.id.in_(
-                select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == user.agency_id)
-            ),
+            Referral.seen_by(user, ReadyTask.referral_id),
         )
-        .order_by(ReadyTask.due_at.is_(None), ReadyTask.due_at, ReadyTask.id)
+        .order_by(*ReadyTask.inbox_order())
     )
 
 

@@ -144,7 +144,7 @@ def deadlines_for(user: User, *, limit: int = 200) -> list[Deadline]:
     """Plan actions in force, conferences not yet held, plan reviews and return home interviews
     outstanding, in the user's lanes, on referrals they see."""
     lanes = lanes_for(user)
-    visible = Referral.visible_to(user).with_only_columns(Referral.id).scalar_subquery()
+    visible = Referral.seen_by(user)  # correlated with each query's referral
     found: list[Deadline] = []
     kinds = [kind for kind, lane in ACTION_LANES.items() if lane in lanes]
     if kinds:
@@ -156,7 +156,7 @@ def deadlines_for(user: User, *, limit: int = 200) -> list[Deadline]:
                 ProtectivePlan.status == PlanStatus.IN_FORCE,
                 PlanAction.status.in_([ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS]),
                 PlanAction.owning_agency_kind.in_(kinds),
-                Referral.id.in_(visible),
+                visible,
             )
             .order_by(PlanAction.due_date, PlanAction.id)
             .limit(limit)
@@ -184,7 +184,7 @@ def deadlines_for(user: User, *, limit: int = 200) -> list[Deadline]:
                 StrategyDiscussion.icpc_held_on.is_(None),
                 StrategyDiscussion.icpc_not_required_reason.is_(None),
                 StrategyDiscussion.icpc_target_date.is_not(None),
-                Referral.id.in_(visible),
+                visible,
                 # Only the referral's latest discussion sets the conference's date.
                 ~select(later.id)
                 .where(later.referral_id == StrategyDiscussion.referral_id, later.id > StrategyDiscussion.id)
@@ -213,7 +213,7 @@ def _plan_reviews(visible, limit: int) -> list[Deadline]:
     rows = db.session.execute(
         select(ProtectivePlan.review_date, Referral)
         .join(Referral, Referral.id == ProtectivePlan.referral_id)
-        .where(ProtectivePlan.status == PlanStatus.IN_FORCE, Referral.id.in_(visible))
+        .where(ProtectivePlan.status == PlanStatus.IN_FORCE, visible)
         .order_by(ProtectivePlan.review_date)
         .limit(limit)
         .options(lazyload("*"))
@@ -233,7 +233,7 @@ def _return_home_interviews(visible, limit: int) -> list[Deadline]:
         .where(
             MissingEpisode.found_at.is_not(None),
             MissingEpisode.interview_status.in_(INTERVIEW_OUTSTANDING),
-            Referral.id.in_(visible),
+            visible,
         )
         .order_by(MissingEpisode.found_at)
         .limit(limit)

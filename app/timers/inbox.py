@@ -15,6 +15,8 @@ from app.permissions import lanes_for
 from app.referrals import services
 
 RAGS = ("red", "amber", "green")
+#: How far past the page the inbox counts its tasks ("more than 1,050 tasks").
+INBOX_COUNT_AHEAD = 1_000
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,8 @@ ROW_LOADS = (
 
 def inbox_page(user: User, filters: InboxFilters, now: datetime, number: int) -> Page:
     """One page of the inbox, in the inbox's order: three statements (the count, the page, the
-    children's names) whatever the number of tasks."""
-    return paged(inbox(user, filters, now), number, options=ROW_LOADS)
+    children's names) whatever the number of tasks. The count stops 1,000 tasks past the page."""
+    return paged(inbox(user, filters, now), number, options=ROW_LOADS, count_ahead=INBOX_COUNT_AHEAD)
 
 
 def counts(user: User, now: datetime) -> dict[str, int]:

@@ -87,3 +87,20 @@ def test_the_inbox_filters_are_kept_in_its_page_links(client, clock, start_journ
         "Overdue" in row
         for row in re.findall(r'<tr class="govuk-table__row" data-task=.*?</tr>', overdue, re.S)
     )
+
+
+def test_a_long_inbox_counts_only_so_far_past_the_page(client, clock, start_journey, mash, monkeypatch):
+    """The count stops a fixed number of tasks past the page (1,000 in service; 3 here), so the
+    inbox costs the same at any size; it says "more than" and still pages to the end."""
+    monkeypatch.setattr("app.timers.inbox.INBOX_COUNT_AHEAD", 3)
+    clock.set(datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
+    for _ in range(PAGE_SIZE + 10):
+        start_journey()
+        clock.advance(minutes=7)
+    sign_in(client, mash["social_care"].email)
+    first = client.get("/tasks").get_data(as_text=True)
+    assert "Showing 1 to 50 of <strong>more than 53</strong> tasks" in first
+    assert len(shown(first)) == PAGE_SIZE and "/tasks?page=2" in page_links(first)
+    second = client.get("/tasks?page=2").get_data(as_text=True)
+    assert "Showing 51 to 60 of <strong>60</strong> tasks" in second  # the whole count is within reach
+    assert len(shown(second)) == 10
