@@ -86,6 +86,7 @@ def seed(database_url: str, background: int, work: int) -> dict:
 
     import pyotp
     from flask_migrate import upgrade
+    from sqlalchemy import text as sql_text
 
     from app import create_app
     from app.domain.clock import utcnow
@@ -181,7 +182,11 @@ def seed(database_url: str, background: int, work: int) -> dict:
         plan["gap_slug"] = GAPS[0].slug
         # The threshold-decision referrals' social care research is done, so the inbox shows
         # the background referrals' social care research.
+        # Statistics, as autovacuum would have gathered them on a live database by now: without
+        # them, right after the bulk load, the planner picks plans for empty tables.
         db.session.remove()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sql_text("ANALYZE"))
         db.engine.dispose()
     return plan
 
@@ -246,7 +251,14 @@ def _number(text: str) -> float:
 
 
 def run_locust(
-    locust: str, base: str, scenario: str, plan_file: Path, clients: int, seconds: int, out: Path
+    locust: str,
+    base: str,
+    scenario: str,
+    plan_file: Path,
+    clients: int,
+    seconds: int,
+    out: Path,
+    think: float = 0,
 ) -> dict:
     counts_file = out / f"{scenario}-counts.json"
     env = {
@@ -256,6 +268,7 @@ def run_locust(
         "BENCH_COUNTS": str(counts_file),
         # The dashboard's and the gap list's clients sign in as different managers.
         "BENCH_FIRST_MANAGER": str(clients if scenario == "gap_list" else 0),
+        "BENCH_THINK": str(think),
     }
     subprocess.run(  # noqa: S603 - our own locustfile, fixed arguments
         [
@@ -358,7 +371,7 @@ def bench(kind: str, args, locust: str) -> None:
     plan = seed(database_url, args.background, work=max(600, 150 * (args.seconds + args.chain) + 200))
     print(
         f"\n== {kind}: {args.workers} {args.worker_class} workers, {args.clients} clients, "
-        f"{args.seconds} s a scenario; loaded in {time.monotonic() - started:.0f} s ({load_average()})"
+        f"{args.seconds} s a scenario, {args.think:g} s between a client's requests; loaded in {time.monotonic() - started:.0f} s ({load_average()})"
     )
     plan["research"], ratio_tasks = plan["research"][:-120], plan["research"][-120:]
     plan_file = workdir / "plan.json"
@@ -369,6 +382,7 @@ def bench(kind: str, args, locust: str) -> None:
     try:
         first = wait_up(base)
         print(f"start to first answered request: {first:.2f} s")
+        print("worker RSS at start: " + ", ".join(f"{m:.0f} MB" for m in rss_mb(worker_pids(server.pid))))
         print(
             f"{'scenario':<10} {'requests':>8} {'errors':>6} {'median':>7} {'p95':>7} {'p99':>7} "
             f"{'req/s':>7} {'SQL/req':>7} {'commits':>7} {'CPU ms/req':>10}  load"
@@ -378,7 +392,9 @@ def bench(kind: str, args, locust: str) -> None:
                 os.kill(server.pid, signal.SIGHUP)  # fresh workers: the first request is a cold one
                 time.sleep(3)
                 wait_up(base)
-            result = run_locust(locust, base, scenario, plan_file, args.clients, args.seconds, workdir)
+            result = run_locust(
+                locust, base, scenario, plan_file, args.clients, args.seconds, workdir, args.think
+            )
             cpu = result["cpu_ms"]
             print(
                 f"{scenario:<10} {result['requests']:>8} {result['failures']:>6} {result['median']:>6.0f}ms "
@@ -437,6 +453,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--background", type=int, default=2000)
     parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="each client waits about this long between requests, as a person would (default 0: none)",
+    )
+    parser.add_argument(
         "--scenarios",
         type=lambda text: [name for name in text.split(",") if name],
         default=SCENARIOS,
@@ -456,6 +479,8 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.clients <= MAX_CLIENTS or not 1 <= args.seconds <= 600 or not 1 <= args.workers <= 32:
         raise SystemExit("--clients must be 1 to 200, --seconds 1 to 600 and --workers 1 to 32")
+    if not 0 <= args.think <= 60:
+        raise SystemExit("--think must be 0 to 60 seconds")
     unknown = sorted(set(args.scenarios) - set(SCENARIOS))
     if unknown or not args.scenarios:
         raise SystemExit(

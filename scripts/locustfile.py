@@ -13,7 +13,7 @@ import re
 from itertools import count
 
 import pyotp
-from locust import HttpUser, constant, events, task
+from locust import HttpUser, between, constant, events, task
 
 PLAN = json.loads(open(os.environ["BENCH_PLAN"]).read())  # noqa: SIM115, PTH123
 SCENARIO = os.environ["BENCH_SCENARIO"]
@@ -62,8 +62,13 @@ def write_counts(**_kwargs):
         json.dump(COUNTS, f)
 
 
+#: Seconds a client waits between requests (--think): 0 hammers the server; a person reading
+#: each page waits about that long, from half to one and a half times it.
+THINK = float(os.environ.get("BENCH_THINK", "0"))
+
+
 class Bench(HttpUser):
-    wait_time = constant(0)
+    wait_time = between(THINK / 2, THINK * 1.5) if THINK else constant(0)
 
     def on_start(self):
         if SCENARIO in ("inbox", "referral", "search", "chain"):
