@@ -11,7 +11,7 @@ import pytest
 
 from app.domain.clock import LONDON
 from app.extensions import db
-from app.models import AgencyKind, Referral
+from app.models import AgencyKind, Referral, RoleName
 from tests.conftest import sign_in
 from tests.notifications.test_forms import child, domestic_abuse, post
 from tests.referrals import steps
@@ -208,3 +208,32 @@ def test_an_attendee_comes_for_an_agency_taking_part(client, clock, start_journe
         AgencyKind.EDUCATION,
     )
 
+
+def test_the_recommendation_is_in_words_wherever_it_is_shown(client, clock, start_journey, mash, make_user):
+    clock.set(NOW)
+    journey = start_journey().to_threshold(rag="red", harm=True)
+    pages = OverThePages(client, mash, journey.referral)
+    pages.as_user("social_care")
+    task = next(t for t in journey.referral.ready_tasks if t.step == "threshold_decision")
+    decision_page = client.get(f"/referrals/{journey.referral.id}/tasks/{task.task_id}").get_data(
+        as_text=True
+    )
+    assert "Rule that applied: R" in decision_page
+
+    journey.do("threshold_decision", steps.threshold("s47"))
+    journey.do("strategy_discussion", steps.strategy("no_s47"))
+    journey.do("record_outcome", steps.record_outcome())
+    rule = journey.referral.threshold_decision.recommendation_rule
+    assert " -> " in rule  # the rules write "R2: significant harm suspected -> s47 enquiry"
+    in_words = rule.replace(" -> ", ": ")
+    referral_page = text_of(pages.page())
+    assert f"(rule {in_words})" in referral_page
+
+    auditor = make_user(RoleName.AUDITOR, agency=mash["social_care"].agency)
+    pages.client.post("/sign-out")
+    sign_in(client, auditor.email)
+    audit_page = lxml.html.fromstring(client.get(f"/audit/cases/{journey.referral.id}/audit").data)
+    assert f"(rule {in_words})" in text_of(audit_page)
+
+    for shown in (decision_page, referral_page, text_of(audit_page)):
+        assert "->" not in shown and "-&gt;" not in shown
