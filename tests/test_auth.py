@@ -243,3 +243,49 @@ def test_the_bundled_list_of_common_passwords():
     assert {"123456", "password", "qwerty123456"} <= passwords
     assert all(p == p.lower() for p in passwords)  # so one lowercase lookup covers every case
     assert is_common_password("P@ssw0rd".upper()) == ("p@ssw0rd" in passwords)
+
+
+def test_a_signed_in_user_finds_change_your_password_from_the_header(client, login_as):
+    import lxml.html
+
+    user = login_as(RoleName.SOCIAL_CARE)
+    home = lxml.html.fromstring(client.get("/").data)
+    (account,) = home.xpath("//header//a[normalize-space()='Your account']/@href")
+    account_page = lxml.html.fromstring(client.get(account).data)
+    (change,) = account_page.xpath(
+        "//a[contains(normalize-space(), 'Change') and .//*[normalize-space()='password']]"
+    )
+    assert change.get("href") == "/account/password"
+    form_page = client.get(change.get("href"))
+    assert form_page.status_code == 200
+    changed = client.post(
+        change.get("href"),
+        data={
+            "current_password": TEST_PASSWORD,
+            "new_password": "a-much-better-one-42",
+            "confirm_password": "a-much-better-one-42",
+        },
+    )
+    assert changed.status_code == 302
+    db.session.refresh(user)
+    assert verify_password(user.password_hash, "a-much-better-one-42")[0]
+
+
+def test_sign_out_is_one_click_from_the_header_and_needs_the_pages_csrf_token(app, client, login_as):
+    import lxml.html
+
+    login_as(RoleName.SOCIAL_CARE)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        home = lxml.html.fromstring(client.get("/").data)
+        (form,) = home.xpath("//header//form[.//button[normalize-space()='Sign out']]")
+        assert (form.get("method"), form.get("action")) == ("post", "/sign-out")
+        (token,) = form.xpath(".//input[@name='csrf_token']/@value")
+        refused = client.post("/sign-out")  # from another site: no token
+        assert refused.status_code == 400
+        assert client.get("/").status_code == 200  # still signed in
+        signed_out = client.post("/sign-out", data={"csrf_token": token})
+        assert (signed_out.status_code, signed_out.headers["Location"]) == (302, "/sign-in")
+        assert client.get("/").status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

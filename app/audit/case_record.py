@@ -39,6 +39,7 @@ from app.models import AuditStage, IncidentType, PlanStatus, Referral, ReferralS
 from app.models.missing import MissingEpisode
 from app.models.people import AgencyKind
 from app.models.persons import MatchStatus, PossibleMatch
+from app.referrals.answers import rule_words
 from app.referrals.presenters import OUTCOME_LABELS, STRATEGY_DECISION_LABELS
 from app.workflow.contract import S47_DECISIONS
 
@@ -416,7 +417,9 @@ def _threshold_facts(referral: Referral, now: datetime) -> list[Fact]:
         Fact("Decided", f"{_when(decision.decided_at)}. {timing}", late),
         Fact(
             "Recommended",
-            f"{_outcome(decision.recommended_outcome)} ({decision.recommendation_rule or 'no rule'})",
+            f"{_outcome(decision.recommended_outcome)} (rule {rule_words(decision.recommendation_rule)})"
+            if decision.recommendation_rule
+            else f"{_outcome(decision.recommended_outcome)} (no rule recorded)",
         ),
         Fact("Decision", f"{_outcome(decision.outcome)}: {decision.rationale}"),
     ]

@@ -1,4 +1,4 @@
-"""Bar charts drawn on the server as SVG, with the same figures in a table beside them.
+"""Bar charts drawn on the server as SVG, with the same figures in a table on the page.
 
 No JavaScript: the chart passes a strict CSP, prints, and the table is what
 screen readers use (the SVG has role="img" and a title naming the table).
@@ -6,6 +6,7 @@ screen readers use (the SVG has role="img" and a title naming the table).
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 BAR_HEIGHT = 22
@@ -13,15 +14,39 @@ GAP = 8
 LABEL_WIDTH = 260
 CHART_WIDTH = 640
 VALUE_WIDTH = 60
+#: The page's font stack ($govuk-font-family in app/assets/app.scss): this is not a gov.uk
+#: service, so Arial rather than GDS Transport. Set on the SVG, so a chart saved or printed
+#: on its own keeps it.
+FONT_FAMILY = "arial, sans-serif"
+FONT_SIZE = 14
+#: A generous estimate of a 14px Arial character's width, so a wrapped line never overruns.
+CHAR_WIDTH = 7.5
+LINE_HEIGHT = 18
+LABEL_GUTTER = 8
+
+
+def label_lines(label: str, label_width: int = LABEL_WIDTH) -> tuple[str, ...]:
+    """A bar's label broken into lines that fit beside the bars, whole: never cut off."""
+    per_line = max(1, int((label_width - LABEL_GUTTER) / CHAR_WIDTH))
+    return tuple(textwrap.wrap(label, per_line, break_long_words=True, break_on_hyphens=False)) or ("",)
+
+
+def row_height(lines: tuple[str, ...]) -> int:
+    return max(BAR_HEIGHT, len(lines) * LINE_HEIGHT)
 
 
 @dataclass(frozen=True)
 class Bar:
     label: str
     value: int
-    href: str | None = None
     y: int = 0
     width: int = 0
+    lines: tuple[str, ...] = ()
+
+    @property
+    def bar_y(self) -> int:
+        """The top of the bar: level with the middle of its label."""
+        return self.y + (row_height(self.lines) - BAR_HEIGHT) // 2
 
 
 @dataclass(frozen=True)
@@ -32,6 +57,9 @@ class BarChart:
     bars: list[Bar]
     width: int = CHART_WIDTH
     label_width: int = LABEL_WIDTH
+    font_family: str = FONT_FAMILY
+    font_size: int = FONT_SIZE
+    line_height: int = LINE_HEIGHT
 
     @property
     def plot_width(self) -> int:
@@ -39,27 +67,31 @@ class BarChart:
 
     @property
     def height(self) -> int:
-        return max(1, len(self.bars)) * (BAR_HEIGHT + GAP) + GAP
+        rows = [row_height(label_lines(bar.label, self.label_width)) for bar in self.bars] or [BAR_HEIGHT]
+        return sum(rows) + GAP * len(rows) + GAP
 
     @property
     def laid_out(self) -> list[Bar]:
         largest = max((bar.value for bar in self.bars), default=0)
-        out = []
-        for index, bar in enumerate(self.bars):
+        out, y = [], GAP
+        for bar in self.bars:
+            lines = label_lines(bar.label, self.label_width)
             width = round(self.plot_width * bar.value / largest) if largest else 0
-            out.append(Bar(bar.label, bar.value, bar.href, y=GAP + index * (BAR_HEIGHT + GAP), width=width))
+            out.append(Bar(bar.label, bar.value, y=y, width=width, lines=lines))
+            y += row_height(lines) + GAP
         return out
 
 
-def bar_chart(title: str, rows: list[tuple[str, int, str | None]]) -> BarChart:
-    return BarChart(title=title, bars=[Bar(label, int(value), href) for label, value, href in rows])
+def bar_chart(title: str, rows: list[tuple[str, int]]) -> BarChart:
+    """`rows` are (label, value): the page gives the same figures in a table of its own."""
+    return BarChart(title=title, bars=[Bar(label, int(value)) for label, value in rows])
 
 
 # --- Stacked bars: one bar per label, split into series (for example grades) ----------
 
 LEGEND_HEIGHT = 30
 LEGEND_SWATCH = 20  # the coloured square and the gap after it
-LEGEND_CHAR_WIDTH = 7.5
+LEGEND_CHAR_WIDTH = CHAR_WIDTH
 LEGEND_SPACING = 16
 STACK_COLOURS = ("#00703c", "#f47738", "#d4351c", "#1d70b8", "#505a5f")
 
@@ -79,10 +111,16 @@ class StackedRow:
     values: tuple[int, ...]
     y: int = 0
     segments: tuple[Segment, ...] = ()
+    lines: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
         return sum(self.values)
+
+    @property
+    def bar_y(self) -> int:
+        """The top of the bar: level with the middle of its label."""
+        return self.y + (row_height(self.lines) - BAR_HEIGHT) // 2
 
 
 @dataclass(frozen=True)
@@ -106,6 +144,9 @@ class StackedBarChart:
     colours: tuple[str, ...] = STACK_COLOURS
     width: int = CHART_WIDTH
     label_width: int = LABEL_WIDTH
+    font_family: str = FONT_FAMILY
+    font_size: int = FONT_SIZE
+    line_height: int = LINE_HEIGHT
 
     @property
     def plot_width(self) -> int:
@@ -113,7 +154,8 @@ class StackedBarChart:
 
     @property
     def height(self) -> int:
-        return LEGEND_HEIGHT + max(1, len(self.rows)) * (BAR_HEIGHT + GAP) + GAP
+        rows = [row_height(label_lines(row.label, self.label_width)) for row in self.rows] or [BAR_HEIGHT]
+        return LEGEND_HEIGHT + sum(rows) + GAP * len(rows) + GAP
 
     @property
     def legend(self) -> list[LegendItem]:
@@ -132,16 +174,17 @@ class StackedBarChart:
     @property
     def laid_out(self) -> list[StackedRow]:
         largest = max((row.total for row in self.rows), default=0)
-        out = []
-        for index, row in enumerate(self.rows):
+        out, y = [], LEGEND_HEIGHT + GAP
+        for row in self.rows:
             x = self.label_width
             segments = []
             for position, (name, value) in enumerate(zip(self.series, row.values, strict=True)):
                 width = round(self.plot_width * value / largest) if largest else 0
                 segments.append(Segment(name, value, self.colours[position % len(self.colours)], x, width))
                 x += width
-            y = LEGEND_HEIGHT + GAP + index * (BAR_HEIGHT + GAP)
-            out.append(StackedRow(row.label, row.values, y=y, segments=tuple(segments)))
+            lines = label_lines(row.label, self.label_width)
+            out.append(StackedRow(row.label, row.values, y=y, segments=tuple(segments), lines=lines))
+            y += row_height(lines) + GAP
         return out
 
 

@@ -2,7 +2,9 @@
 
 `AuditScope` is what every audit query takes. `scope_from_args` reads the
 period and area from the query string and says clearly what is wrong with
-them; pages show the message and fall back to the default period.
+them; pages show the message and fall back to the default period. The period's
+dates come from GOV.UK date inputs (three boxes, all named "from" or "to"), or
+as one ISO date from a link that keeps the scope (`as_args`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from sqlalchemy import Select, and_, select
 
 from app.domain.clock import london_date, start_of_london_day, utcnow
 from app.extensions import db
+from app.forms.base import BaseForm
+from app.forms.fields import DateField
 from app.models import Referral
 from app.models.audit_facts import AuditFacts
 from app.models.referrals import referral_agencies
@@ -136,22 +140,30 @@ def areas_for(agency_id: int | None) -> list[str]:
     return sorted(db.session.scalars(query))
 
 
-def _parse_date(value: str | None, label: str, errors: dict[str, str], field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[field] = f"{label} must be a real date, like 2026-04-01"
-        return None
+class PeriodForm(BaseForm):
+    """The period of the audit filter. A GET changes nothing, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    period_from = DateField("From", subject="The start of the period", name="from")
+    period_to = DateField("To", subject="The end of the period", name="to")
+
+
+def _period_dates(args, errors: dict[str, str]) -> tuple[date | None, date | None]:
+    form = PeriodForm(formdata=args)
+    for field in (form.period_from, form.period_to):
+        if field.process_errors:
+            errors[field.name] = field.process_errors[0]
+    return form.period_from.data, form.period_to.data
 
 
 def scope_from_args(args, user, now: datetime | None = None) -> tuple[AuditScope, dict[str, str]]:
     """The scope a page asked for, and any errors in what it asked (field -> message)."""
     default = AuditScope.default(now, agency_id=user.agency_id)
     errors: dict[str, str] = {}
-    start = _parse_date(args.get("from"), "The start of the period", errors, "from") or default.period_start
-    end = _parse_date(args.get("to"), "The end of the period", errors, "to") or default.period_end
+    start, end = _period_dates(args, errors)
+    start, end = start or default.period_start, end or default.period_end
     if end > default.today and "to" not in errors:
         errors["to"] = "The end of the period must be today or in the past"
         end = default.today

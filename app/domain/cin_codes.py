@@ -9,6 +9,7 @@ census return.
 """
 
 import csv
+import re
 from functools import cache
 from pathlib import Path
 
@@ -57,3 +58,23 @@ def label(list_name: str, code: str) -> str:
 def is_valid(list_name: str, code: str) -> bool:
     """Whether ``code`` is in the list; raises KeyError if there is no such list."""
     return code in _code_list(list_name)
+
+
+#: Census abbreviations spelt out when a label is put into sentence case.
+_SPELT_OUT = {"LA": "local authority"}
+#: A referral source's group, in capitals, then its detail: "HEALTH SERVICES – health visitor".
+_GROUP_AND_DETAIL = re.compile(r"(?P<group>[A-Z][A-Z ]*?)(?: [–-] (?P<detail>.+))?")
+
+
+def sentence_case(list_name: str, code: str) -> str:
+    """The DfE label as people read it: the census writes some groups in capitals
+    ("HEALTH SERVICES – health visitor", "LA SERVICES – early help"); this gives
+    "Health services – health visitor" and "Local authority services – early help".
+    A label with no capitals group is returned as it is."""
+    words = label(list_name, code)
+    match = _GROUP_AND_DETAIL.fullmatch(words)
+    if not match:
+        return words
+    group = " ".join(_SPELT_OUT.get(word, word.lower()) for word in match["group"].split())
+    group = group[0].upper() + group[1:]
+    return f"{group} – {match['detail']}" if match["detail"] else group

@@ -815,17 +815,26 @@ class ContactForm(_NotificationForm):
     referral_source = SelectField(
         "Where did the contact come from?",
         widget=GovSelect(),
-        choices=select_choices([("", "Select a source"), *cin_codes.codes("referral_source")]),
+        choices=select_choices(
+            [
+                ("", "Select a source"),
+                *(
+                    (code, cin_codes.sentence_case("referral_source", code))
+                    for code, _ in cin_codes.codes("referral_source")
+                ),
+            ]
+        ),
         validators=[RequiredInput("Select where the contact came from")],
         invalid_choice_message="Select where the contact came from",
     )
+    # Someone who does not give their name is an anonymous referral source (CIN census code 9).
     referrer_name = StringField(
         "Name of the person who made contact",
-        description="Leave this blank if they did not give their name",
+        description="If they did not give their name, select Anonymous as where the contact came from",
         widget=GovTextInput(),
         validators=[
             RequiredInput(
-                "Enter the name of the person who made contact",
+                "Enter the name of the person who made contact, or select Anonymous if they did not give it",
                 when=lambda form: form.referral_source.data != ANONYMOUS_SOURCE,
             ),
             _max(200, "Name of the person who made contact"),

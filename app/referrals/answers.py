@@ -225,12 +225,11 @@ def rule_words(rule: str | None) -> str:
 
 def referral_source_words(code: str) -> str:
     """The CIN census referral source in sentence case with its code: "Police (6)"."""
-    from app.domain.cin_codes import is_valid, label
+    from app.domain.cin_codes import is_valid, sentence_case
 
     if not is_valid("referral_source", code):
         return code
-    words = label("referral_source", code)
-    return f"{words[0].upper()}{words[1:].lower()} ({code})"
+    return f"{sentence_case('referral_source', code)} ({code})"
 
 
 def label_for(key: str, step: str | None = None) -> str:

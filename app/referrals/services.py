@@ -54,7 +54,11 @@ from app.people.history import decision_inputs, indicators
 from app.people.patterns import alert_owners_of_linked_cases
 from app.permissions import lanes_for
 from app.referrals import workflow
-from app.referrals.strategy_attendance import REQUIRED_AGENCIES, absences_without_reason
+from app.referrals.strategy_attendance import (
+    REQUIRED_AGENCIES,
+    absences_without_reason,
+    attendees_not_taking_part,
+)
 from app.timers import due
 from app.workflow.contract import DASH_LEVELS, OUTCOME_LABELS
 from app.workflow.engine import InvalidData, TaskNotReady, WorkflowError, WrongLane
@@ -585,8 +589,20 @@ def _record_outcome(ctx: StepContext) -> dict:
     return {}
 
 
-def check_strategy_discussion(data: dict) -> dict[str, str]:
-    errors = absences_without_reason((a["agency_kind"] for a in data.get("attendees") or []), data)
+def agency_kinds_taking_part(referral: Referral) -> set[str]:
+    """The kinds of the agencies taking part in the referral, read afresh (an invitation may be new)."""
+    kinds = db.session.scalars(
+        select(Agency.kind)
+        .join(referral_agencies, referral_agencies.c.agency_id == Agency.id)
+        .where(referral_agencies.c.referral_id == referral.id)
+    )
+    return {kind.value for kind in kinds}
+
+
+def check_strategy_discussion(referral: Referral, data: dict) -> dict[str, str]:
+    kinds = [a["agency_kind"] for a in data.get("attendees") or []]
+    errors = attendees_not_taking_part(kinds, agency_kinds_taking_part(referral))
+    errors |= absences_without_reason(kinds, data)
     if data["held_at"] > utcnow():
         errors["held_at"] = "The strategy discussion date must be today or in the past"
     if data.get("criminal_investigation") and not data.get("criminal_investigation_plan"):
@@ -598,7 +614,7 @@ def check_strategy_discussion(data: dict) -> dict[str, str]:
 
 @step("strategy_discussion")
 def _strategy_discussion(ctx: StepContext) -> dict:
-    errors = check_strategy_discussion(ctx.data)
+    errors = check_strategy_discussion(ctx.referral, ctx.data)
     if errors:
         raise StepInvalid(errors)
     _record_factors(ctx)

@@ -5,6 +5,10 @@ care, police and health at every strategy discussion. An agency with no
 attendee must have the reason for its absence recorded. The task form checks
 this to put each message beside its field; the service checks it again, for
 every caller, with the same words.
+
+Everyone who attended came for one of the agencies taking part in the
+referral (app/participation): someone from another agency, such as the
+child's school, is recorded once that agency has been invited.
 """
 
 from __future__ import annotations
@@ -43,6 +47,27 @@ REQUIRED_AGENCIES: tuple[RequiredAgency, ...] = (
         "Health was not at the discussion: record a health attendee or give the reason health was absent",
     ),
 )
+
+
+#: The message when an attendee's agency is not taking part in the referral.
+NOT_TAKING_PART = (
+    "Select one of the agencies taking part in this referral, or invite the attendee's agency first"
+)
+
+
+def attendees_not_taking_part(
+    attendee_kinds: Iterable[str | None], kinds_taking_part: Iterable[str]
+) -> dict[str, str]:
+    """A message for each attendee whose agency is not one taking part, as {"attendees.N.agency_kind": message}.
+
+    ``attendee_kinds`` are in the order they were sent; a blank one is left to the required check.
+    """
+    taking_part = {str(kind) for kind in kinds_taking_part}
+    return {
+        f"attendees.{index}.agency_kind": NOT_TAKING_PART
+        for index, kind in enumerate(attendee_kinds)
+        if kind and str(kind) not in taking_part
+    }
 
 
 def absences_without_reason(

@@ -18,7 +18,7 @@ ESCALATION_ACTIONS = [(action.value, action.label) for action in EscalationActio
 
 
 def _date_and_time(form: TaskForm, date_field, time_field, *, what: str, required: bool) -> datetime | None:
-    """A date and a 24-hour time typed separately, as a UTC instant; adds errors to the form."""
+    """A date and a time (14:30 or 2:30pm) typed separately, as a UTC instant; adds errors to the form."""
     day, typed = date_field.data, text_or_none(time_field.data)
     if day is None and typed is None:
         if required:
@@ -32,7 +32,7 @@ def _date_and_time(form: TaskForm, date_field, time_field, *, what: str, require
         return None
     moment = parse_time(typed)
     if moment is None:
-        add_error(time_field, "Enter a real time in the 24-hour clock, like 14:30")
+        add_error(time_field, "Enter a real time, like 14:30 or 2:30pm")
         return None
     return london_to_utc(day, moment)
 
@@ -59,7 +59,7 @@ class EscalationForm(TaskForm):
         "New due time",
         called="The time",
         max_length=20,
-        description="Use the 24-hour clock, for example 14:30",
+        description="For example, 14:30 or 2:30pm",
         widget=TextInput(width=5),
     )
     service_error_fields = {"extend_to": "extend_date"}
@@ -99,7 +99,7 @@ class PoliceProtectionReviewForm(TaskForm):
         "Time it ended",
         called="The time",
         max_length=20,
-        description="Use the 24-hour clock, for example 14:30",
+        description="For example, 14:30 or 2:30pm",
         widget=TextInput(width=5),
     )
     long_term_plan = text_area(

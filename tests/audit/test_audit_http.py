@@ -70,7 +70,7 @@ def test_dashboard_counts_link_to_the_list_behind_them(client, mash, start_journ
         r'<a class="govuk-link" data-gap="strategy-discussion-no-plan" href="([^"]+)">(\d+)', page
     )
     assert link and link.group(2) == "1"
-    assert 'role="img"' in page and "<svg" in page and 'id="chart-gaps-table"' in page
+    assert 'role="img"' in page and "<svg" in page and 'data-table="gaps-by-agency"' in page
     listing = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert journey.referral.reference in listing
     assert "Alex Fictional" in listing and "What this list counts" in listing

@@ -290,14 +290,24 @@ def test_case_study_2_school_contact_to_joint_plan_in_force(app_page, live_serve
     expect(tasks).to_contain_text("Strategy discussion")
     expect(tasks).not_to_contain_text("Resolve professional disagreement")
 
-    # 5. The strategy discussion: joint investigation, all four children considered.
+    # 5. The school is invited to the strategy discussion, so its teacher can be recorded there.
+    page.get_by_role("link", name="Invite an agency, such as a school").click()
+    page.get_by_label("Which agency?").select_option(label="Northshire Schools")
+    page.get_by_label("Invited to the strategy discussion").check()
+    page.get_by_label("Why is the agency needed?").fill(
+        "Ellie told her teacher; the school sees all four daily."
+    )
+    page.get_by_role("button", name="Invite the agency").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Northshire Schools is invited")
+
+    # 6. The strategy discussion: joint investigation, all four children considered.
     open_task_from_inbox(page, reference, "Strategy discussion", SOCIAL_WORKER[1], pick_up=False)
     held = now - timedelta(minutes=30)
     fill_date(page.get_by_role("group", name="Date of the strategy discussion"), held.date())
     page.get_by_label("Time it started").fill(held.strftime("%H:%M"))
     page.get_by_label("Who chaired the discussion?").fill("Morgan Demo-Manager")
     attendees = [
-        # The agency lists name the referral's own agencies ("Northshire Police (Police force)"): by kind.
+        # The agency lists hold only the agencies taking part ("Northshire Police (Police force)"): by kind.
         ("Sam Demo-Social-Worker", "childrens_social_care", "MASH social worker"),
         ("DS Fictional-Detective", "police", "Detective sergeant"),
         ("Dr Fictional-Paediatrician", "health", "Community paediatrician"),
@@ -343,7 +353,7 @@ def test_case_study_2_school_contact_to_joint_plan_in_force(app_page, live_serve
         expect(decisions).to_contain_text(f"{name}, {role}")
     expect(decisions).to_contain_text("Needed by")
 
-    # 6. The joint protective plan, with actions for the three agencies.
+    # 7. The joint protective plan, with actions for the three agencies.
     open_task_from_referral(page, base, referral_id, "Agree joint protective plan")
     page.get_by_label("Summary of the plan").fill(
         "All four children accommodated with foster carers while police and social care investigate jointly; "
@@ -364,7 +374,7 @@ def test_case_study_2_school_contact_to_joint_plan_in_force(app_page, live_serve
     expect(plan_heading).to_contain_text("Awaiting confirmation")
     sign_out(page)
 
-    # 7a. Police confirm the plan in the police lane.
+    # 8a. Police confirm the plan in the police lane.
     sign_in_as(page, base, POLICE)
     open_task_from_inbox(page, reference, "Police confirm protective plan", POLICE[1], pick_up=True)
     for description, *_ in PLAN_ACTIONS:
@@ -373,13 +383,13 @@ def test_case_study_2_school_contact_to_joint_plan_in_force(app_page, live_serve
     save_task(page, "Police confirm protective plan", button="Send response")
     sign_out(page)
 
-    # 7b. Health confirm the plan in the health lane: the plan comes into force.
+    # 8b. Health confirm the plan in the health lane: the plan comes into force.
     sign_in_as(page, base, HEALTH)
     open_task_from_inbox(page, reference, "Health confirm protective plan", HEALTH[1], pick_up=False)
     answer(page, "Does your agency agree to this plan?", "Yes")
     save_task(page, "Health confirm protective plan", button="Send response")
 
-    # 8. The referral page: plan in force, actions for three agencies, who did what.
+    # 9. The referral page: plan in force, actions for three agencies, who did what.
     expect(plan_heading).to_contain_text("In force")
     confirmations = page.locator("p", has_text="Review date:")
     expect(confirmations).to_contain_text("Police: confirmed.")
@@ -401,6 +411,7 @@ def test_case_study_2_school_contact_to_joint_plan_in_force(app_page, live_serve
         ("Police research", POLICE[1]),
         ("Health research", HEALTH[1]),
         ("Threshold decision", SOCIAL_WORKER[1]),
+        ("Northshire Schools invited", SOCIAL_WORKER[1]),
         ("Strategy discussion", SOCIAL_WORKER[1]),
         ("Agree joint protective plan", SOCIAL_WORKER[1]),
         ("Police confirm protective plan", POLICE[1]),

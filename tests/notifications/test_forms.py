@@ -290,7 +290,11 @@ def test_anonymous_contact_needs_no_name_and_other_contacts_do(app):
         assert anonymous.to_service_data()["referrer_name"] is None
         assert anonymous.to_service_data()["referrer_organisation"] is None
         assert not named.validate()
-    assert errors_by_field(named) == {"referrer_name": ["Enter the name of the person who made contact"]}
+    assert errors_by_field(named) == {
+        "referrer_name": [
+            "Enter the name of the person who made contact, or select Anonymous if they did not give it"
+        ]
+    }
 
 
 def test_contact_starts_as_other_and_offers_every_cin_referral_source(app):
@@ -669,7 +673,7 @@ def test_contact_page_renders_for_a_signed_out_visitor_without_errors(app):
     for text in (
         "<title>Record a contact",
         "Where did the contact come from?",
-        "SCHOOLS",
+        "Schools",
         "Name of the person who made contact",
         "When did the concern arise?",
         "What happened",

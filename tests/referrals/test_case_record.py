@@ -322,3 +322,26 @@ def test_the_threshold_due_time_shows_until_the_decision(client, clock, start_jo
     assert "Threshold decision due" in summary_rows(page, "Summary")
     child = rows(page.xpath("//h2[@id='children']/following-sibling::dl")[0])
     assert child["NHS number"] == "943 476 5919"
+
+
+def test_no_id_on_the_referral_page_is_used_twice(client, clock, start_journey, mash):
+    """Each plan action has its own update form: its button, status and note need ids of their own."""
+    from collections import Counter
+
+    clock.set(NOW)
+    journey = start_journey(children=[steps.child(), steps.child("Sam Fictional", date(2016, 5, 6))])
+    journey.to_threshold(rag="red", harm=True)
+    journey.do("threshold_decision", steps.threshold("s47"))
+    journey.do("strategy_discussion", steps.strategy())
+    journey.do("assessment_outcome", steps.assessment_outcome())
+    journey.do("protective_plan", steps.plan())
+    journey.do("police_confirm_plan", steps.confirm())
+    journey.do("health_confirm_plan", steps.confirm())
+    sign_in(client, mash["social_care"].email)
+    html = client.get(f"/referrals/{journey.referral.id}").get_data(as_text=True)
+    page = lxml.html.fromstring(html)
+    buttons = page.xpath("//form[contains(@action, '/actions/')]//button")
+    assert len(buttons) == len(journey.referral.plan.actions) >= 2
+    repeated = [i for i, n in Counter(re.findall(r'\sid="([^"]+)"', html)).items() if n > 1]
+    assert repeated == []
+    assert 'id="submit"' not in html

@@ -213,3 +213,38 @@ def test_recording_the_end_of_police_protection_first_means_no_police_task(app, 
     friday.advance(hours=80)
     run_timers(app)
     assert "police_protection_review" not in {t.step for t in referral.ready_tasks}
+
+
+def test_the_police_protection_review_takes_a_12_hour_time_as_its_hint_says(app, friday, start_journey, client, mash):
+    import lxml.html
+
+    from app.domain.clock import LONDON
+
+    started = FRIDAY_3PM - timedelta(hours=3)
+    journey = start_journey(
+        incident_type="police_protection", pp_started_at=started, pp_place_of_safety="Foster carer"
+    )
+    referral = journey.referral
+    friday.set(started + timedelta(hours=72, minutes=5))
+    run_timers(app)
+    db.session.refresh(referral)
+    review = next(t for t in referral.ready_tasks if t.step == "police_protection_review")
+    sign_in(client, mash["police"].email)
+    url = f"/referrals/{referral.id}/tasks/{review.task_id}"
+    form_page = lxml.html.fromstring(client.get(url).data)
+    assert " ".join(form_page.xpath("//div[@id='ended_time-hint']")[0].text_content().split()) == (
+        "For example, 14:30 or 2:30pm"
+    )
+    ended = (started + timedelta(hours=70)).astimezone(LONDON)
+    response = client.post(
+        url,
+        data={
+            "version": form_page.xpath("//input[@name='version']/@value")[0],
+            "ended_date": [str(ended.day), str(ended.month), str(ended.year)],
+            "ended_time": ended.strftime("%-I%p").lower(),  # "10am"
+            "long_term_plan": "Returned home with a safety plan.",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.refresh(referral)
+    assert referral.notification.pp_rescinded_at == ended.replace(minute=0)

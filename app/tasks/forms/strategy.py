@@ -199,16 +199,16 @@ class StrategyDiscussionForm(TaskForm):
             add_error(self[reason_field], message)
 
     def for_referral(self, referral) -> None:
-        """Each attendee's agency list names the agencies taking part in this referral, first:
-        "Testshire Police (Police force)". The values stay the agency kinds the contract takes."""
+        """Each attendee's agency list holds only the agencies taking part in this referral:
+        "Testshire Police (Police force)". The values stay the agency kinds the contract takes;
+        the service refuses any other kind, for every caller."""
         names: dict[str, list[str]] = {}
         for agency in sorted(referral.agencies, key=lambda a: a.name):
             names.setdefault(agency.kind.value, []).append(agency.name)
         taking_part = [
             (kind, f"{', '.join(names[kind])} ({label})") for kind, label in AGENCY_KINDS if kind in names
         ]
-        others = [(kind, label) for kind, label in AGENCY_KINDS if kind not in names]
-        choices = select_choices([("", NO_AGENCY_CHOSEN), *taking_part, *others])
+        choices = select_choices([("", NO_AGENCY_CHOSEN), *taking_part])
         for entry in self.attendees.entries:
             entry.form.agency_kind.choices = choices
 
