@@ -534,6 +534,19 @@ def test_results_count_grades_by_stage_and_by_agency(client, auditor, known_audi
     assert table_row(older, "grades-by-stage-table", "Notification") == [1, 0, 0, 1]
     bad = page(client.get("/audit/results?from=yesterday"))
     assert "The start of the period must be a real date" in bad
+    assert 'href="#filter-from-day"' in bad  # the summary reaches the first box
+
+
+def test_results_period_is_chosen_with_govuk_date_inputs(client, auditor, known_audits):
+    sign_in(client, auditor.email)
+    html = page(client.get("/audit/results"))
+    for field in ("from", "to"):
+        for part in ("day", "month", "year"):
+            assert f'id="filter-{field}-{part}" name="{field}"' in html, (field, part)
+    long_ago = london_today() - timedelta(days=500)
+    boxes = f"from={long_ago.day}&from={long_ago.month}&from={long_ago.year}"
+    boxes += f"&to={long_ago.day}&to={long_ago.month}&to={long_ago.year}"
+    assert "1 case audit counted" in page(client.get(f"/audit/results?{boxes}"))
 
 
 def test_results_csv_has_one_row_per_grade_and_the_export_is_recorded(client, auditor, known_audits):

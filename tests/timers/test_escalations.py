@@ -215,7 +215,9 @@ def test_recording_the_end_of_police_protection_first_means_no_police_task(app, 
     assert "police_protection_review" not in {t.step for t in referral.ready_tasks}
 
 
-def test_the_police_protection_review_takes_a_12_hour_time_as_its_hint_says(app, friday, start_journey, client, mash):
+def test_the_police_protection_review_takes_a_12_hour_time_as_its_hint_says(
+    app, friday, start_journey, client, mash
+):
     import lxml.html
 
     from app.domain.clock import LONDON
