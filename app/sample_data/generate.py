@@ -36,6 +36,7 @@ from app.domain.clock import utcnow
 from app.extensions import db
 from app.models import (
     AgencyAbsence,
+    AgencyKind,
     Child,
     Notification,
     PlanAction,
@@ -162,6 +163,23 @@ class _References:
                 return reference
 
 
+def _invited_to_discuss(case: Case) -> dict | None:
+    """An agency from outside the MASH (the school) at one of the case's strategy discussions takes
+    part by invitation, as the service requires: invited to the first discussion it attended."""
+    mash = set(case.area.mash_agency_ids)
+    for discussion, attendees, _absences in case.discussions:
+        for attendee in attendees:
+            agency_id = case.area.agency_ids_by_kind.get(AgencyKind(attendee["agency_kind"]))
+            if agency_id is not None and agency_id not in mash:
+                return {
+                    "agency_id": agency_id,
+                    "basis": Participation.STRATEGY_DISCUSSION.value,
+                    "invited_at": discussion["held_at"],
+                    "reason": "The child's school knows the family and was asked to join the discussion.",
+                }
+    return None
+
+
 def _write_batch(
     writer: BulkWriter, cases: list[Case], planted: dict[str, set[int]], people: PeopleRegister
 ) -> int:
@@ -178,7 +196,13 @@ def _write_batch(
         for slug in case.plan.slugs:
             planted[slug].add(referral_id)
         rows[referral_agencies] += [
-            {"referral_id": referral_id, "agency_id": a, "basis": Participation.MASH.value}
+            {
+                "referral_id": referral_id,
+                "agency_id": a,
+                "basis": Participation.MASH.value,
+                "invited_at": None,
+                "reason": None,
+            }
             for a in case.area.mash_agency_ids
         ]
         for table, items in (
@@ -191,6 +215,9 @@ def _write_batch(
             for item in items:
                 item["referral_id"] = referral_id
             rows[table] += items
+        invited = _invited_to_discuss(case)
+        if invited is not None:
+            rows[referral_agencies].append({"referral_id": referral_id, **invited})
         for discussion, attendees, absences in case.discussions:
             discussion["id"] = discussion_id = next(discussion_ids)
             discussion["referral_id"] = referral_id

@@ -252,3 +252,30 @@ def test_the_command_needs_a_number(app):
     result = run(app, "demo", "generate")
     assert result.exit_code != 0
     assert "Missing option '--referrals'" in result.output
+
+
+def test_a_school_at_a_generated_discussion_takes_part_by_invitation(app):
+    """Generated data keeps the service's rule: an attendee comes for an agency taking part, so the
+    school at a discussion is invited to it (and sees that referral), and is in no other."""
+    from sqlalchemy import select
+
+    from app.models import Agency, AgencyKind, StrategyAttendee, StrategyDiscussion
+    from app.models.referrals import Participation, referral_agencies
+    from app.sample_data.generate import generate
+
+    generate(300, seed=7)
+    with_school = set(
+        db.session.scalars(
+            select(StrategyDiscussion.referral_id)
+            .join(StrategyAttendee, StrategyAttendee.discussion_id == StrategyDiscussion.id)
+            .where(StrategyAttendee.agency_kind == AgencyKind.EDUCATION)
+        )
+    )
+    invited = db.session.execute(
+        select(referral_agencies.c.referral_id, referral_agencies.c.basis)
+        .join(Agency, Agency.id == referral_agencies.c.agency_id)
+        .where(Agency.kind == AgencyKind.EDUCATION)
+    ).all()
+    assert with_school, "no generated discussion had the school: choose another seed"
+    assert {referral_id for referral_id, _ in invited} == with_school
+    assert {basis for _, basis in invited} == {Participation.STRATEGY_DISCUSSION}
