@@ -7,7 +7,7 @@ creates the referral and deletes the draft in the same transaction.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, ForeignKey, Index, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -22,6 +22,9 @@ MAX_DRAFT_ANSWERS = 2_000
 MAX_DRAFT_CHARACTERS = 400_000
 #: How many drafts one officer may keep at once.
 MAX_DRAFTS_PER_AUTHOR = 50
+#: A draft not saved again for this long is deleted by the timer worker: what was typed about a
+#: child is not kept in a draft nobody is finishing.
+DRAFT_KEPT_FOR = timedelta(days=30)
 
 
 class NotificationDraft(db.Model):
@@ -49,6 +52,10 @@ class NotificationDraft(db.Model):
         return db.session.scalars(select(cls).where(cls.id == draft_id, cls.author_id == user.id)).first()
 
     # -- what it holds ----------------------------------------------------------------
+
+    @property
+    def deleted_after(self) -> datetime:
+        return self.updated_at + DRAFT_KEPT_FOR
 
     def answer(self, name: str) -> str:
         return next((value for key, value in self.answers if key == name), "")

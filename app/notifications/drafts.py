@@ -7,12 +7,16 @@ would, creates the referral and deletes the draft, in the request's one transact
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import delete as sql_delete
 from werkzeug.datastructures import MultiDict
 
 from app.domain.clock import utcnow
 from app.extensions import db
 from app.models import User
 from app.models.drafts import (
+    DRAFT_KEPT_FOR,
     MAX_DRAFT_ANSWERS,
     MAX_DRAFT_CHARACTERS,
     MAX_DRAFTS_PER_AUTHOR,
@@ -73,3 +77,11 @@ def send(user: User, draft: NotificationDraft, form: PoliceNotificationForm):
 def delete(draft: NotificationDraft) -> None:
     db.session.delete(draft)
     db.session.flush()
+
+
+def delete_stale(now: datetime) -> int:
+    """Delete the drafts not saved for DRAFT_KEPT_FOR (one statement); returns how many. Flushes only."""
+    result = db.session.execute(
+        sql_delete(NotificationDraft).where(NotificationDraft.updated_at < now - DRAFT_KEPT_FOR)
+    )
+    return result.rowcount or 0

@@ -9,7 +9,8 @@ SpiffWorkflow has no scheduler, so this is it. Each pass:
 2. escalates return home interviews still outstanding 72 hours after the child
    was found (a clock outside the BPMN: app/missing/timer.py);
 3. alerts people to tasks due within the hour;
-4. sends the emails that alerts are waiting for (when SMTP is configured).
+4. sends the emails that alerts are waiting for (when SMTP is configured);
+5. deletes notification drafts nobody has saved for 30 days (app/models/drafts.py).
 
 Any number of workers may run at once. A referral is claimed with
 ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers never
@@ -42,6 +43,7 @@ from app.domain.clock import utcnow
 from app.extensions import db
 from app.missing import timer as interview_timer
 from app.models import AlertKind, ReadyTask, Referral, ReferralStatus
+from app.notifications import drafts
 from app.referrals import services, workflow
 from app.transaction import transaction
 from app.workflow.engine import WorkflowError
@@ -63,13 +65,14 @@ class PassReport:
     due_soon: int = 0
     emails: int = 0
     interviews: int = 0
+    drafts: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.referrals} referrals with timers due, {self.timers} timers fired, "
             f"{len(self.raised)} tasks raised, {self.failed} failed, "
             f"{self.due_soon} due-soon alerts, {self.emails} emails sent, "
-            f"{self.interviews} return home interviews escalated"
+            f"{self.interviews} return home interviews escalated, {self.drafts} old drafts deleted"
         )
 
 
@@ -190,7 +193,13 @@ def run_pass(now: datetime | None = None) -> PassReport:
     report.interviews = _taking_turns(lambda: interview_timer.escalate_overdue_interviews(now))
     report.due_soon = _taking_turns(lambda: alert_due_soon(now))
     report.emails = _taking_turns(alert_email.send_waiting)
+    report.drafts = _taking_turns(lambda: _delete_stale_drafts(now))
     return report
+
+
+def _delete_stale_drafts(now: datetime) -> int:
+    with transaction():
+        return drafts.delete_stale(now)
 
 
 #: How often a worker on SQLite waits for another that holds the write lock, before giving up.
@@ -266,7 +275,14 @@ def run_loop(
                 continue
             completed += 1
             backoff = interval
-            if report.referrals or report.due_soon or report.emails or report.failed or report.interviews:
+            if (
+                report.referrals
+                or report.due_soon
+                or report.emails
+                or report.failed
+                or report.interviews
+                or report.drafts
+            ):
                 log.info("pass done: %s", report)
             if not stop["now"] and (passes is None or completed < passes):
                 sleep(interval)

@@ -160,3 +160,24 @@ def test_deleting_a_draft(client, clock, mash):
     deleted = client.post(f"/notifications/drafts/{draft.id}/delete")
     assert deleted.status_code == 302 and drafts() == []
     assert "Draft deleted." in client.get("/notifications/drafts").get_data(as_text=True)
+
+
+def test_the_timer_worker_deletes_drafts_nobody_has_saved_for_30_days(client, clock, mash):
+    from datetime import timedelta
+
+    from app.timers.worker import run_pass
+
+    clock.set(NOW)
+    sign_in(client, mash["police"].email)
+    client.post("/notifications/new", data=post(domestic_abuse(), {"save_draft": "y"}))
+    clock.advance(days=20)
+    client.post("/sign-out")
+    sign_in(client, mash["police"].email)  # the session ended long ago
+    client.post("/notifications/new", data=post(domestic_abuse(location="2 Low Road"), {"save_draft": "y"}))
+    listed = client.get("/notifications/drafts").get_data(as_text=True)
+    assert "Deleted after" in listed and "9 April 2026" in listed  # 30 days after the first was saved
+    clock.advance(days=10, minutes=1)
+    report = run_pass(NOW + timedelta(days=30, minutes=1))
+    assert report.drafts == 1
+    (kept,) = drafts()
+    assert kept.answer("location") == "2 Low Road"
