@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from flask import Flask, g, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.domain.clock import london_today
 from app.permissions import Permission, user_can
@@ -135,7 +136,14 @@ def nhs_number_words(nhs_number: str | None) -> str:
     return format_nhs_number(nhs_number) if nhs_number else "Not known"
 
 
+def tag(text: str, classes: str = "") -> Markup:
+    """GOV.UK Frontend's tag, written as its macro writes it, for a list with one on every row:
+    the macro (it imports its attribute helper on each call) costs about 30 µs a tag, this 1 µs."""
+    return Markup('<strong class="{}">{}</strong>').format(f"govuk-tag {classes}".strip(), text)
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(tag)
     app.add_template_global(current_lanes)
     app.add_template_global(referral_source_label)
     app.add_template_global(navigation_items)
