@@ -6,7 +6,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import case, exists, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import coercions, roles
 from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Float
 
 from app.audit.gaps.gap import GapRow
@@ -19,10 +21,16 @@ class hours_between(ColumnElement):
 
     inherit_cache = True
     type = Float()
+    # Both operands are part of the statement's cache key: without them SQLAlchemy cannot cache
+    # a statement using this, and compiled the facts upsert afresh on every commit.
+    _traverse_internals = [
+        ("end", InternalTraversal.dp_clauseelement),
+        ("start", InternalTraversal.dp_clauseelement),
+    ]
 
     def __init__(self, end, start):
-        self.end = end
-        self.start = start
+        self.end = coercions.expect(roles.ExpressionElementRole, end)
+        self.start = coercions.expect(roles.ExpressionElementRole, start)
 
 
 @compiles(hours_between, "sqlite")
