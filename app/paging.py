@@ -47,10 +47,10 @@ def requested_page(args) -> int:
 
 
 def count(query: Select, up_to: int | None = None) -> int:
-    """How many rows `query` returns, counted by the database; no more than `up_to` if given."""
-    query = query.order_by(None)
-    if up_to is not None:
-        query = query.limit(up_to)
+    """How many rows `query` returns, counted by the database; no more than `up_to` if given.
+    Counting up to a limit keeps the query's order, so the database reads rows the way the
+    list does (from the list's index) and stops at the limit."""
+    query = query.order_by(None) if up_to is None else query.limit(up_to)
     return db.session.scalar(select(func.count()).select_from(query.subquery()))
 
 

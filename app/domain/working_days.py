@@ -249,10 +249,29 @@ class WorkingCalendar:
         """
         if end <= start:
             return 0.0
-        total = timedelta()
         horizon = start + timedelta(days=366)
+        if end > horizon:  # count up to the horizon, and to the close of a window open then
+            opens, closes = self._window(horizon.astimezone(_LONDON).date())
+            in_window = is_working_day(opens.date()) and opens <= horizon < closes
+            end = min(end, closes) if in_window else horizon
+        first, last = start.astimezone(_LONDON).date(), end.astimezone(_LONDON).date()
+        if (last - first).days < 3:
+            return self._hours_by_windows(start, end)
+        # The first and last days window by window; every working day between them is whole.
+        after_first = datetime.combine(first + timedelta(days=1), time(0), tzinfo=_LONDON)
+        start_of_last = datetime.combine(last, time(0), tzinfo=_LONDON)
+        whole = _weekdays_up_to(last.toordinal() - 1) - _weekdays_up_to(first.toordinal())
+        whole -= _bank_holidays_after(first.toordinal(), last.toordinal() - 1)
+        return (
+            self._hours_by_windows(start, after_first)
+            + whole * self.hours_per_day
+            + self._hours_by_windows(start_of_last, end)
+        )
+
+    def _hours_by_windows(self, start: datetime, end: datetime) -> float:
+        total = timedelta()
         for opens, closes in self._windows_from(start):
-            if opens >= end or opens >= horizon:
+            if opens >= end:
                 break
             total += min(closes, end) - opens
         return total.total_seconds() / 3600

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, bindparam
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.clock import utcnow
@@ -103,6 +103,14 @@ class MissingEpisode(db.Model):
     def interview_outstanding(self) -> bool:
         return self.interview_status in INTERVIEW_OUTSTANDING
 
+    @classmethod
+    def awaiting_interview(cls):
+        """A condition: the return home interview is not yet held or declined. The statuses are
+        written into the SQL, as in the index of outstanding interviews, so that it applies."""
+        return cls.interview_status.in_(
+            bindparam("outstanding", list(INTERVIEW_OUTSTANDING), expanding=True, literal_execute=True)
+        )
+
 
 class AssessmentFactor(db.Model):
     """A CIN census assessment factor (e.g. 3A domestic abuse, 11A sexual exploitation) coded at a step."""
@@ -115,3 +123,12 @@ class AssessmentFactor(db.Model):
     step: Mapped[str] = mapped_column(String(40))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# Return home interviews still to hold, in the order they fell due (the inbox's other deadlines).
+Index(
+    "ix_missing_episodes_interview_outstanding",
+    MissingEpisode.found_at,
+    postgresql_where=MissingEpisode.awaiting_interview(),
+    sqlite_where=MissingEpisode.awaiting_interview(),
+)

@@ -24,6 +24,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    bindparam,
     exists,
     false,
     inspect,
@@ -90,6 +92,10 @@ class ActionStatus(enum.StrEnum):
     IN_PROGRESS = "in_progress"
     DONE = "done"
     CANCELLED = "cancelled"
+
+
+#: A plan action still to be done.
+OPEN_ACTION_STATUSES = (ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS)
 
 
 class WorkflowSpecVersion(db.Model):
@@ -560,6 +566,17 @@ class StrategyDiscussion(db.Model):
     def agency_present(self, kind: AgencyKind) -> bool:
         return any(a.agency_kind == kind for a in self.attendees)
 
+    @classmethod
+    def conference_awaited(cls):
+        """A condition: this discussion set a date for an initial child protection conference that
+        is neither held nor found not needed (whether it started s47 is asked separately)."""
+        return and_(
+            cls.icpc_required.is_(True),
+            cls.icpc_held_on.is_(None),
+            cls.icpc_not_required_reason.is_(None),
+            cls.icpc_target_date.is_not(None),
+        )
+
 
 class StrategyAttendee(db.Model):
     __tablename__ = "strategy_attendees"
@@ -634,9 +651,40 @@ class PlanAction(db.Model):
 
     plan: Mapped[ProtectivePlan] = relationship(back_populates="actions")
 
+    @classmethod
+    def is_open(cls):
+        """A condition: the action is still to be done. The statuses are written into the SQL
+        itself, as in the index of open actions, so PostgreSQL can see the index applies."""
+        return cls.status.in_(
+            bindparam("open_statuses", list(OPEN_ACTION_STATUSES), expanding=True, literal_execute=True)
+        )
+
     def can_update(self, user: User) -> bool:
         """A MASH agency updates any action of a referral it takes part in; an invited agency its own kind's."""
         referral = self.plan.referral
         if not referral.can_view(user) or user.agency is None:
             return False
         return referral.sees_everything(user) or self.owning_agency_kind == user.agency.kind
+
+
+# The inbox's other deadlines, each read in due order from an index of only the rows that can be
+# due, so a page reads the deadlines it shows and stops (app/timers/clocks.py: deadlines_for).
+Index(
+    "ix_plan_actions_open_by_due_date",
+    PlanAction.due_date,
+    PlanAction.id,
+    postgresql_where=PlanAction.is_open(),
+    sqlite_where=PlanAction.is_open(),
+)
+Index(
+    "ix_protective_plans_in_force_by_review_date",
+    ProtectivePlan.review_date,
+    postgresql_where=ProtectivePlan.status == PlanStatus.IN_FORCE,
+    sqlite_where=ProtectivePlan.status == PlanStatus.IN_FORCE,
+)
+Index(
+    "ix_strategy_discussions_conference_awaited",
+    StrategyDiscussion.icpc_target_date,
+    postgresql_where=StrategyDiscussion.conference_awaited(),
+    sqlite_where=StrategyDiscussion.conference_awaited(),
+)

@@ -20,6 +20,9 @@ from app.timers.routes import escalation_context
 from app.transaction import savepoint
 from app.workflow.contract import RAISED_BY
 
+#: The inbox lists the soonest of the other deadlines (plan actions, conferences, reviews, interviews).
+DEADLINES_SHOWN = 50
+
 bp = Blueprint("tasks", __name__)
 
 
@@ -35,16 +38,18 @@ def inbox():
     if tasks.number == 1 and not (filters.rag or filters.unassigned or filters.mine):
         deadlines = [
             d
-            for d in deadlines_for(current_user)
+            for d in deadlines_for(current_user, limit=DEADLINES_SHOWN + 1)  # one more: are there others?
             if (not filters.overdue or d.due_at < now) and (not filters.lane or d.lane == filters.lane)
         ]
     return render_template(
         "tasks/inbox.html",
         tasks=tasks,
-        deadlines=deadlines,
+        deadlines=deadlines[:DEADLINES_SHOWN],
+        more_deadlines=len(deadlines) > DEADLINES_SHOWN,
         now=now,
         filters=filters,
         lanes=sorted(lanes_for(current_user)),
+        deadlines_shown=DEADLINES_SHOWN,
     )
 
 

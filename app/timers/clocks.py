@@ -26,7 +26,7 @@ from app.models import (
     StrategyDiscussion,
     User,
 )
-from app.models.missing import INTERVIEW_OUTSTANDING, RETURN_HOME_INTERVIEW_HOURS, MissingEpisode
+from app.models.missing import RETURN_HOME_INTERVIEW_HOURS, MissingEpisode
 from app.permissions import lanes_for
 from app.timers import due as due_times
 from app.workflow.contract import S47_DECISIONS, S47_OUTCOMES
@@ -154,7 +154,7 @@ def deadlines_for(user: User, *, limit: int = 200) -> list[Deadline]:
             .join(Referral, Referral.id == ProtectivePlan.referral_id)
             .where(
                 ProtectivePlan.status == PlanStatus.IN_FORCE,
-                PlanAction.status.in_([ActionStatus.NOT_STARTED, ActionStatus.IN_PROGRESS]),
+                PlanAction.is_open(),
                 PlanAction.owning_agency_kind.in_(kinds),
                 visible,
             )
@@ -179,11 +179,8 @@ def deadlines_for(user: User, *, limit: int = 200) -> list[Deadline]:
             select(StrategyDiscussion, Referral)
             .join(Referral, Referral.id == StrategyDiscussion.referral_id)
             .where(
-                StrategyDiscussion.icpc_required.is_(True),
+                StrategyDiscussion.conference_awaited(),
                 StrategyDiscussion.decision.in_(S47_DECISIONS),
-                StrategyDiscussion.icpc_held_on.is_(None),
-                StrategyDiscussion.icpc_not_required_reason.is_(None),
-                StrategyDiscussion.icpc_target_date.is_not(None),
                 visible,
                 # Only the referral's latest discussion sets the conference's date.
                 ~select(later.id)
@@ -232,7 +229,7 @@ def _return_home_interviews(visible, limit: int) -> list[Deadline]:
         .join(Referral, Referral.id == MissingEpisode.referral_id)
         .where(
             MissingEpisode.found_at.is_not(None),
-            MissingEpisode.interview_status.in_(INTERVIEW_OUTSTANDING),
+            MissingEpisode.awaiting_interview(),
             visible,
         )
         .order_by(MissingEpisode.found_at)

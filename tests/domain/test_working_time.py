@@ -4,6 +4,8 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.domain.working_days import DEFAULT_CALENDAR, WorkingCalendar
 
@@ -74,3 +76,33 @@ def test_naive_and_negative_input_is_refused():
         DEFAULT_CALENDAR.add(datetime(2026, 8, 28, 15), 1)  # noqa: DTZ001 - deliberately naive
     with pytest.raises(ValueError):
         DEFAULT_CALENDAR.add(FRIDAY_3PM, -1)
+
+
+def _hours_window_by_window(calendar, start, end) -> float:
+    """The plain count, one working window at a time up to a year on: what hours_between must equal."""
+    from datetime import timedelta
+
+    if end <= start:
+        return 0.0
+    total = timedelta()
+    horizon = start + timedelta(days=366)
+    for opens, closes in calendar._windows_from(start):
+        if opens >= end or opens >= horizon:
+            break
+        total += min(closes, end) - opens
+    return total.total_seconds() / 3600
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    start=st.datetimes(
+        min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.just(LONDON)
+    ),
+    span=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=800)),
+)
+def test_hours_between_counts_whole_days_at_once_and_agrees_with_the_windows(start, span):
+    """Long spans ("overdue by 40 working days") are counted in whole days, not day by day."""
+    end = start + span
+    assert DEFAULT_CALENDAR.hours_between(start, end) == pytest.approx(
+        _hours_window_by_window(DEFAULT_CALENDAR, start, end), abs=1e-6
+    )

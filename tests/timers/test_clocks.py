@@ -104,3 +104,25 @@ def test_the_social_care_inbox_lists_plan_reviews_and_return_home_interviews_wit
     sign_in(client, mash["police"].email)
     inbox = client.get("/tasks").get_data(as_text=True)
     assert "Plan review" not in inbox and "Return home interview" not in inbox
+
+
+def test_the_inbox_lists_only_the_soonest_other_deadlines_and_says_so(
+    friday, start_journey, client, mash, monkeypatch
+):
+    """The other deadlines under the inbox are the soonest few (50 in service; 1 here), so the
+    page stays the same size however many plans are in force."""
+    monkeypatch.setattr("app.tasks.routes.DEADLINES_SHOWN", 1)
+    journey = to_plan(start_journey)
+    journey.do("strategy_discussion", steps.strategy())
+    journey.do("protective_plan", steps.plan())
+    journey.do("police_confirm_plan", steps.confirm())
+    journey.do("health_confirm_plan", steps.confirm())  # the plan is in force
+    sign_in(client, mash["social_care"].email)  # its actions, the review and the conference
+    inbox = client.get("/tasks").get_data(as_text=True)
+    deadlines = inbox[inbox.index('id="deadlines"') :]
+    assert deadlines.count('<tr class="govuk-table__row">') == 1 + 1  # the heading row and one deadline
+    assert "These are the 1 soonest" in deadlines
+    monkeypatch.setattr("app.tasks.routes.DEADLINES_SHOWN", 50)
+    inbox = client.get("/tasks").get_data(as_text=True)
+    all_of_them = inbox[inbox.index('id="deadlines"') :]
+    assert "soonest" not in all_of_them and all_of_them.count('<tr class="govuk-table__row">') > 2
