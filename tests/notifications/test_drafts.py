@@ -181,3 +181,21 @@ def test_the_timer_worker_deletes_drafts_nobody_has_saved_for_30_days(client, cl
     assert report.drafts == 1
     (kept,) = drafts()
     assert kept.answer("location") == "2 Low Road"
+
+
+def test_the_times_entered_later_fold_away_unless_they_hold_an_answer_or_an_error(client, clock, mash):
+    """Recorded earlier and backlog times sit in a disclosure on both forms; it is open when it
+    holds an answer or an error, so the error summary's link reaches the field."""
+    clock.set(NOW)
+    sign_in(client, mash["police"].email)
+    closed = client.get("/notifications/new").get_data(as_text=True)
+    assert re.search(r'<details class="govuk-details" id="entered-later">', closed)
+    wrong = client.post(
+        "/notifications/new", data=post(domestic_abuse(), {"recorded_time": "25:99", "submit": "y"})
+    )
+    assert wrong.status_code == 400
+    assert re.search(r'<details class="govuk-details" id="entered-later" open>', wrong.get_data(as_text=True))
+    client.post("/sign-out")
+    sign_in(client, mash["social_care"].email)
+    contact = client.get("/contacts/new").get_data(as_text=True)
+    assert 'id="entered-later"' in contact and "When did they record it?" in contact
