@@ -18,12 +18,16 @@ def check_your_answers(form: PoliceNotificationForm) -> list[dict]:
     sections = [
         {"title": "The incident", "anchor": form.incident_type.id, "rows": answer_rows(None, incident)}
     ]
-    for number, (entry, child) in enumerate(zip(form.children.entries, data["children"], strict=True), 1):
-        sections.append(
-            {"title": f"Child {number}", "anchor": entry.form.full_name.id, "rows": answer_rows(None, child)}
-        )
-    for number, (entry, adult) in enumerate(zip(form.people.entries, data["people"], strict=True), 1):
-        sections.append(
-            {"title": f"Adult {number}", "anchor": entry.form.full_name.id, "rows": answer_rows(None, adult)}
-        )
+    for noun, field, people in (
+        ("Child", form.children, data["children"]),
+        ("Adult", form.people, data["people"]),
+    ):
+        for number, (entry, answers) in enumerate(zip(field.entries, people, strict=True), 1):
+            sections.append(
+                {
+                    "title": f"{noun} {number}",
+                    "anchor": entry.form.full_name.id,
+                    "rows": answer_rows(None, answers),
+                }
+            )
     return sections
