@@ -157,7 +157,11 @@ def document() -> dict:
                             }
                         },
                     },
-                    "responses": responses("200", "The referral after the step"),
+                    "responses": responses(
+                        "200",
+                        "The referral's status, version and ready tasks after the step; "
+                        "its decisions, discussion and plan are at `links.referral`",
+                    ),
                 }
             },
         },

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_login import login_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
@@ -199,23 +199,32 @@ def _iso(value):
     return value
 
 
-def referral_document(referral: Referral) -> dict:
-    td, sd, plan = referral.threshold_decision, referral.strategy_discussion, referral.plan
+def referral_summary(referral: Referral) -> dict:
+    """What the referral's own row and its ready tasks say: the reply to a completed task, which
+    reads nothing more than the completion holds. The full document is at `links.referral`."""
     return {
         "id": referral.id,
         "reference": referral.reference,
         "status": referral.status.value,
         "received_at": _iso(referral.received_at),
-        "recorded_at": _iso(referral.notification.recorded_at),
         "threshold_due_at": _iso(referral.threshold_due_at),
         "referral_source": referral.referral_source,
-        "incident_type": referral.notification.incident_type.value,
         "rag": referral.rag,
         "version": referral.version,
+        "tasks": [_task_document(t) for t in referral.ready_tasks],
+        "links": {"referral": url_for("api.referral", referral_id=referral.id)},
+    }
+
+
+def referral_document(referral: Referral) -> dict:
+    td, sd, plan = referral.threshold_decision, referral.strategy_discussion, referral.plan
+    return {
+        **referral_summary(referral),
+        "recorded_at": _iso(referral.notification.recorded_at),
+        "incident_type": referral.notification.incident_type.value,
         "children": [
             {"full_name": c.full_name, "date_of_birth": _iso(c.date_of_birth)} for c in referral.children
         ],
-        "tasks": [_task_document(t) for t in referral.ready_tasks],
         "threshold_decision": td
         and {
             "recommended_outcome": td.recommended_outcome,
@@ -347,7 +356,7 @@ def complete_task(referral_id: int, task_id: str):
         return _stale(error)
     except services.NotAllowed:
         abort(403)
-    return jsonify(referral_document(referral))
+    return jsonify(referral_summary(referral))
 
 
 @bp.route("/openapi.json")

@@ -118,6 +118,13 @@ def test_completing_a_task_through_the_api_sends_as_many_statements_for_3n_refer
         # are not read back after they are written.
         written = max(i for i, s in enumerate(sent) if s.startswith("INSERT INTO ready_tasks"))
         assert not [s for s in sent[written:] if "FROM ready_tasks" in s]
+        # Nor is anything else: the reply is the referral's row and its tasks, and the rest of
+        # the record is a link away.
+        reads_after = [s for s in sent[written:] if s.lstrip().startswith("SELECT")]
+        assert not reads_after, reads_after
+        reply = response.get_json()
+        assert reply["links"]["referral"] == f"/api/v1/referrals/{journey.referral.id}"
+        assert reply["version"] == journey.referral.version
         return len(sent)
 
     complete_triage()  # the first one writes the token's last use, and may load the spec version
