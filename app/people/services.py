@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, union
+from sqlalchemy import case, func, literal, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from app.domain.clock import utcnow
@@ -30,7 +30,7 @@ from app.models.persons import (
 
 # How many candidates one new person is scored against, and how many possible
 # matches are offered for them. Both bound the work of an intake.
-MAX_CANDIDATES = 300
+MAX_CANDIDATES = 40  # scored in full, of the people sharing the most look-up keys
 MAX_OFFERED = 3
 
 
@@ -112,50 +112,69 @@ def candidates_for(
       the sound of a surname or of the given name, or a postcode;
     - sharing the sound of a surname and of the given name, born within a year
       either side (a date of birth mistyped in other ways).
-    So only a handful of people are scored, however many are known."""
+    Of those, the MAX_CANDIDATES sharing the most keys (an exact date of birth first), the most
+    recently recorded first among equals, are scored; so only a handful of people are scored,
+    however many are known and however often the same family is named."""
     sounds = sorted({phonetic(s)[:16] for s in identity.surnames if s})
     given = sorted({phonetic(n.given)[:16] for n in identity.names if n.given})
+    # How many of the look-ups' keys a name shares, most telling first: the scorer reads only the
+    # likeliest MAX_CANDIDATES, so a family named many times is not scored in full every time.
+    agreement = (
+        (
+            case((PersonName.date_of_birth == identity.date_of_birth, 4), else_=0)
+            if identity.date_of_birth
+            else literal(0)
+        )
+        + (case((PersonName.surname_sound.in_(sounds), 2), else_=0) if sounds else literal(0))
+        + (case((PersonName.given_sound.in_(given), 1), else_=0) if given else literal(0))
+    )
+
+    def lookup(*joins_and_conditions):
+        return select(PersonName.person_id, agreement.label("agreement")).where(
+            PersonName.local_authority_area == area, *joins_and_conditions
+        )
+
     lookups = []
     if identity.date_of_birth is not None:
         born = sorted(date_of_birth_variants(identity.date_of_birth))
         lookups.append(
-            select(PersonName.person_id).where(
-                PersonName.local_authority_area == area,
+            lookup(
                 PersonName.date_of_birth.in_(born),
                 or_(PersonName.surname_sound.in_(sounds), PersonName.given_sound.in_(given)),
             )
         )
         if identity.postcodes:
             lookups.append(
-                select(PersonName.person_id)
-                .join(PersonAddress, PersonAddress.person_id == PersonName.person_id)
-                .where(
-                    PersonName.local_authority_area == area,
+                lookup(
                     PersonName.date_of_birth.in_(born),
                     PersonAddress.postcode.in_(sorted(identity.postcodes)),
-                )
+                ).join(PersonAddress, PersonAddress.person_id == PersonName.person_id)
             )
     if sounds:
-        by_sound = select(PersonName.person_id).where(
-            PersonName.local_authority_area == area,
-            PersonName.surname_sound.in_(sounds),
-            PersonName.given_sound.in_(given),
-        )
+        by_sound = lookup(PersonName.surname_sound.in_(sounds), PersonName.given_sound.in_(given))
         if identity.date_of_birth is not None:
             year = identity.date_of_birth.year
             by_sound = by_sound.where(PersonName.birth_year.between(year - 1, year + 1))
         lookups.append(by_sound)
     if not lookups:
         return []
-    ids = union(*lookups).subquery() if len(lookups) > 1 else lookups[0].subquery()
-    query = (
-        select(Person)
-        .where(Person.id.in_(select(ids.c[0]).limit(MAX_CANDIDATES)), Person.merged_into_id.is_(None))
-        .options(selectinload(Person.names), selectinload(Person.addresses))
+    found = union_all(*lookups).subquery() if len(lookups) > 1 else lookups[0].subquery()
+    likeliest = (
+        select(found.c.person_id)
+        .join(Person, Person.id == found.c.person_id)
+        .where(Person.merged_into_id.is_(None))
+        .group_by(found.c.person_id)
+        .order_by(func.max(found.c.agreement).desc(), found.c.person_id.desc())
+        .limit(MAX_CANDIDATES)
     )
     excluded = list(exclude)
     if excluded:
-        query = query.where(Person.id.not_in(excluded))
+        likeliest = likeliest.where(Person.id.not_in(excluded))
+    query = (
+        select(Person)
+        .where(Person.id.in_(likeliest.scalar_subquery()))
+        .options(selectinload(Person.names), selectinload(Person.addresses))
+    )
     scored = [(score(identity, identity_of(p)), p) for p in db.session.scalars(query)]
     return sorted(scored, key=lambda pair: (-pair[0].total, pair[1].id))
 

@@ -245,3 +245,20 @@ def test_a_case_closed_over_a_year_ago_is_not_alerted(start_journey, clock):
     clock.set(datetime(2026, 6, 1, 10, tzinfo=UTC), tick=True)
     start_journey(children=[casey])
     assert db.session.query(Alert).filter_by(kind="pattern").count() == 0
+
+
+def test_a_family_named_many_times_is_scored_against_its_likeliest_records_only(start_journey):
+    """The scorer reads at most MAX_CANDIDATES people, those sharing the most look-up keys: the
+    record with the same date of birth is offered first however many near ones came later."""
+    first = start_journey(children=[steps.child("Casey Fictional", date(2013, 3, 4))])
+    for _ in range(people.MAX_CANDIDATES + 5):  # the same name, born a year later: weaker likenesses
+        start_journey(children=[steps.child("Casey Fictional", date(2014, 3, 4))])
+    latest = start_journey(children=[steps.child("Casey Fictional", date(2013, 3, 4))])
+    person = child_person(latest.referral)
+    scored = people.candidates_for(
+        person.local_authority_area, people.identity_of(person), exclude=[person.id]
+    )
+    assert len(scored) == people.MAX_CANDIDATES
+    assert scored[0][1].id == child_person(first.referral).id
+    offered = sorted(matches_for(latest.referral), key=lambda m: -m.score)
+    assert offered[0].candidate_id == child_person(first.referral).id
