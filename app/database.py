@@ -18,6 +18,8 @@ def _is_file(engine) -> bool:
 def configure_engine(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
+    if engine.dialect.name == "postgresql":
+        _configure_postgresql(engine)
     if engine.dialect.name != "sqlite":
         return
 
@@ -42,3 +44,15 @@ def configure_engine(app: Flask) -> None:
         # Take the write lock at the start: SQLite ignores SELECT ... FOR
         # UPDATE, and two writers that both read first would deadlock.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _configure_postgresql(engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # No JIT compilation: PostgreSQL compiles a query to machine code when its estimated
+        # cost is high, and for the audit's aggregates over every case (dozens of CASE
+        # expressions) compiling took longer than running: the dashboard at 1,000,000
+        # referrals took 3.8 s with it and 1.3 s without. Our queries are short or one-off.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()

@@ -162,3 +162,15 @@ def test_max_content_length_comes_from_the_environment(clean_env):
     clean_env.setenv("MAX_CONTENT_LENGTH", "1 MB")
     with pytest.raises(ConfigError, match="MAX_CONTENT_LENGTH must be a number of bytes"):
         load_config("test")
+
+
+def test_postgresql_connections_run_without_jit(app):
+    """The audit's aggregates cost more to compile than to run (docs/performance.md)."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    with db.engine.connect() as connection:
+        assert connection.scalar(text("SHOW jit")) == "off"
