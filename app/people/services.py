@@ -119,19 +119,18 @@ def candidates_for(
     given = sorted({phonetic(n.given)[:16] for n in identity.names if n.given})
     # How many of the look-ups' keys a name shares, most telling first: the scorer reads only the
     # likeliest MAX_CANDIDATES, so a family named many times is not scored in full every time.
-    agreement = (
-        (
-            case((PersonName.date_of_birth == identity.date_of_birth, 4), else_=0)
-            if identity.date_of_birth
-            else literal(0)
-        )
-        + (case((PersonName.surname_sound.in_(sounds), 2), else_=0) if sounds else literal(0))
-        + (case((PersonName.given_sound.in_(given), 1), else_=0) if given else literal(0))
-    )
+    keys = []
+    if identity.date_of_birth is not None:
+        keys.append(case((PersonName.date_of_birth == identity.date_of_birth, 4), else_=0))
+    if sounds:
+        keys.append(case((PersonName.surname_sound.in_(sounds), 2), else_=0))
+    if given:
+        keys.append(case((PersonName.given_sound.in_(given), 1), else_=0))
+    agreement = sum(keys, literal(0))
 
-    def lookup(*joins_and_conditions):
+    def lookup(*conditions):
         return select(PersonName.person_id, agreement.label("agreement")).where(
-            PersonName.local_authority_area == area, *joins_and_conditions
+            PersonName.local_authority_area == area, *conditions
         )
 
     lookups = []
