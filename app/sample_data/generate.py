@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Table, select
 from sqlalchemy import text as sql
 
-from app.audit.facts import write_new_referrals
+from app.audit.facts import bring_up_to_date, write_new_referrals
 from app.domain.clock import utcnow
 from app.extensions import db
 from app.models import (
@@ -61,13 +61,21 @@ from app.sample_data.timeline import london_day, max_span_days, threshold_due
 __all__ = ["GAP_SLUGS", "MAX_REFERRALS", "generate", "plants_per_gap"]
 
 BATCH_SIZE = 2_000
+# From this many referrals on PostgreSQL, the loaded tables' indexes and foreign keys are made
+# once at the end rather than kept row by row (app.sample_data.bulk_writer).
+DEFER_UPKEEP_FROM = 50_000
 MAX_REFERRALS = 1_000_000
 
 
-def generate(n: int, *, seed: int = 1, now: datetime | None = None) -> dict[str, set[int]]:
+def generate(
+    n: int, *, seed: int = 1, now: datetime | None = None, defer_upkeep: bool | None = None
+) -> dict[str, set[int]]:
     """Add `n` fictional referrals with known gaps planted; return each gap's planted referral ids.
 
     Flushes, does not commit. Every referral not in a returned set is gap-free as of `now`.
+    `defer_upkeep` (on PostgreSQL; by default from DEFER_UPKEEP_FROM referrals) drops the
+    indexes and foreign keys of the tables written and makes them again at the end: the
+    tables are locked against other sessions until the commit.
     """
     if n < 1:
         raise ValueError("The number of referrals must be 1 or more.")
@@ -79,18 +87,23 @@ def generate(n: int, *, seed: int = 1, now: datetime | None = None) -> dict[str,
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _generate(n, random.Random(seed), now)
+        if defer_upkeep is None:
+            defer_upkeep = n >= DEFER_UPKEEP_FROM
+        with BulkWriter(defer_upkeep) as writer:
+            return _generate(n, random.Random(seed), now, writer)
     finally:
         if collecting:
             gc.enable()
 
 
-def _generate(n: int, rng: random.Random, now: datetime) -> dict[str, set[int]]:
+def _generate(n: int, rng: random.Random, now: datetime, writer: BulkWriter) -> dict[str, set[int]]:
     areas = ensure_areas()
     new_reference = _References(rng, set(db.session.scalars(select(Referral.reference))))
     plans = plan_cases(n, rng, now)
     templates = build_templates({p.route for p in plans}, areas["Northshire"])
-    writer = BulkWriter()
+    # Settle now what the staff and templates changed: left to the commit, the new staff would
+    # bring every referral they are named on, which is every generated one, to be worked out again.
+    bring_up_to_date()
     people = PeopleRegister(now)
     planted: dict[str, set[int]] = {slug: set() for slug in GAP_SLUGS}
     today = london_day(now)
@@ -104,6 +117,7 @@ def _generate(n: int, rng: random.Random, now: datetime) -> dict[str, set[int]]:
             people.name_people(case)
         first_in_batch = _write_batch(writer, cases, planted, people)
         first_referral_id = first_referral_id or first_in_batch
+    writer.finish()
     db.session.flush()
     # The bulk inserts passed the session by, so the audit facts are worked out
     # here, once for every generated referral, with fresh planner statistics:

@@ -7,12 +7,15 @@ from datetime import UTC
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import text as sa_text
+from sqlalchemy.exc import IntegrityError
 
 from app.domain.clock import LONDON, utcnow
 from app.domain.nhs_number import is_valid_nhs_number
 from app.domain.working_days import threshold_decision_due
 from app.extensions import db
 from app.models import Agency, AgencyKind, Referral, ReferralStatus, User
+from app.models.audit_facts import AuditFacts
 from app.referrals import services, workflow
 from app.sample_data.areas import STAFF
 from app.sample_data.case_templates import RESEARCH_STEPS
@@ -279,3 +282,40 @@ def test_a_school_at_a_generated_discussion_takes_part_by_invitation(app):
     assert with_school, "no generated discussion had the school: choose another seed"
     assert {referral_id for referral_id, _ in invited} == with_school
     assert {basis for _, basis in invited} == {Participation.STRATEGY_DISCUSSION}
+
+
+SCHEMA_OF_LOADED_TABLES = """
+SELECT t.relname, i.indexrelid::regclass::text, i.indkey::text || ' ' || i.indclass::text,
+       i.indisunique::text || i.indisvalid::text || (i.indpred IS NOT NULL)::text
+FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+WHERE t.relnamespace = current_schema()::regnamespace
+UNION ALL
+SELECT t.relname, c.conname, pg_get_constraintdef(c.oid), c.convalidated::text
+FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+WHERE t.relnamespace = current_schema()::regnamespace
+"""
+
+
+def test_a_large_load_makes_every_index_and_key_again_and_checks_the_keys():
+    """Deferred upkeep (the default from 50,000 referrals) drops the written tables' indexes and
+    foreign keys, and must leave the schema exactly as the migrations made it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's bulk load keeps its indexes")
+    schema = sorted(db.session.execute(sa_text(SCHEMA_OF_LOADED_TABLES)).all())
+    assert ("step_records", "ix_step_records_referral_id") in {(table, name) for table, name, *_ in schema}
+    planted = generate(60, seed=5, defer_upkeep=True)
+    assert sorted(db.session.execute(sa_text(SCHEMA_OF_LOADED_TABLES)).all()) == schema
+    assert referral_count() == 60
+    # The facts, worked out after the indexes were made again, hold the planted gaps.
+    facts = db.session.scalar(select(func.count()).select_from(AuditFacts))
+    assert facts == 60
+    assert sum(len(ids) for ids in planted.values()) > 0
+    # The keys were checked as they were added: a row they refuse is refused.
+    with pytest.raises(IntegrityError) as refused, db.session.begin_nested():
+        db.session.execute(
+            sa_text(
+                "INSERT INTO step_records (referral_id, step, title, at, answers) "
+                "SELECT max(id) + 1, 'triage', 'Triage', now(), '{}' FROM referrals"
+            )
+        )
+    assert refused.value.orig.sqlstate == "23503"  # foreign_key_violation
