@@ -12,15 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, exists, select, union
 
 from app.domain.clock import london_date, start_of_london_day, utcnow
 from app.extensions import db
 from app.forms.base import BaseForm
 from app.forms.fields import DateField
-from app.models import Referral
+from app.models import Agency, Referral
 from app.models.audit_facts import AuditFacts
-from app.models.referrals import referral_agencies
+from app.models.referrals import Participation, referral_agencies
 
 DEFAULT_PERIOD_DAYS = 365
 
@@ -129,15 +129,34 @@ class AuditScope:
 
 
 def areas_for(agency_id: int | None) -> list[str]:
-    """The local authority areas of the cases an agency takes part in, for the area filter."""
-    query = select(Referral.local_authority_area).where(Referral.local_authority_area.is_not(None)).distinct()
-    if agency_id is not None:
-        query = query.where(
-            Referral.id.in_(
-                select(referral_agencies.c.referral_id).where(referral_agencies.c.agency_id == agency_id)
-            )
+    """The local authority areas of the cases an agency takes part in, for the area filter.
+
+    Read without visiting the agency's cases (hundreds of thousands at scale): a MASH partner
+    takes part in every referral of its own area, and only those, as a MASH partner (a
+    referral's area is its submitter's, and its partners are that area's:
+    app/referrals/services.py), so its own area is one if it takes part in any referral that
+    way. Any other part it takes (as referrer, or invited) is read from the partial index
+    ix_referral_agencies_not_mash, which holds only those few rows.
+    """
+    if agency_id is None:
+        query = select(Referral.local_authority_area).where(Referral.local_authority_area.is_not(None))
+        return sorted(db.session.scalars(query.distinct()))
+    ra = referral_agencies
+    as_partner = select(Agency.local_authority_area).where(
+        Agency.id == agency_id,
+        Agency.local_authority_area.is_not(None),
+        exists().where(ra.c.agency_id == agency_id, ra.c.basis == Participation.MASH),
+    )
+    otherwise = (
+        select(Referral.local_authority_area)
+        .join(ra, ra.c.referral_id == Referral.id)
+        .where(
+            ra.c.agency_id == agency_id,
+            ra.c.basis != Participation.MASH,
+            Referral.local_authority_area.is_not(None),
         )
-    return sorted(db.session.scalars(query))
+    )
+    return sorted(set(db.session.scalars(union(as_partner, otherwise))))
 
 
 class PeriodForm(BaseForm):
