@@ -123,7 +123,7 @@ class BulkWriter:
     def finish(self) -> None:
         """Every row in, and the tables' upkeep made again: the connection is the caller's again."""
         self.wait()
-        self.restore_upkeep()
+        self._restore_upkeep()
 
     def insert(self, table: Table, rows: list[dict]) -> None:
         """`rows`, each a dict with the same keys."""
@@ -166,9 +166,9 @@ class BulkWriter:
             self.connection.exec_driver_sql(f"DROP INDEX {name}")
             self.dropped_indexes.append(definition)
 
-    def restore_upkeep(self) -> None:
+    def _restore_upkeep(self) -> None:
         """Make again what `defer_upkeep` dropped: the indexes, then the foreign keys (each checked
-        against every row as it is added). Call it once every row is in, before reading them back."""
+        against every row as it is added)."""
         if self.dropped_indexes or self.dropped_keys:
             self.connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
         for definition in self.dropped_indexes:

@@ -306,7 +306,7 @@ def test_a_large_load_makes_every_index_and_key_again_and_checks_the_keys():
     planted = generate(60, seed=5, defer_upkeep=True)
     assert sorted(db.session.execute(sa_text(SCHEMA_OF_LOADED_TABLES)).all()) == schema
     assert referral_count() == 60
-    # The facts, worked out after the indexes were made again, hold the planted gaps.
+    # The facts are worked out after the indexes are made again: one row for each referral.
     facts = db.session.scalar(select(func.count()).select_from(AuditFacts))
     assert facts == 60
     assert sum(len(ids) for ids in planted.values()) > 0
