@@ -9,7 +9,6 @@ import pytest
 from flask import render_template
 from werkzeug.datastructures import MultiDict
 
-from app.domain import clock
 from app.domain.nhs_number import CHECK_DIGIT_MESSAGE
 from app.notifications.forms import ContactForm, PoliceNotificationForm
 
@@ -310,8 +309,11 @@ def test_contact_starts_as_other_and_offers_every_cin_referral_source(app):
 # --- specific messages -----------------------------------------------------------------------------
 
 
-def tomorrow() -> date:
-    return clock.london_now().date() + timedelta(days=1)
+# The specific-message cases run at this moment (the clock fixture), so "tomorrow" is fixed too:
+# worked out from today's date when the module is collected, it was today for a run that crossed
+# midnight.
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+TOMORROW = date(2026, 3, 11)
 
 
 INVALID = {
@@ -325,11 +327,11 @@ INVALID = {
         },
     ),
     "date of birth in the future": (
-        [domestic_abuse(), child(0, date_of_birth=day_parts(tomorrow()))],
+        [domestic_abuse(), child(0, date_of_birth=day_parts(TOMORROW))],
         {"children.0.date_of_birth": ["Date of birth must be in the past"]},
     ),
     "incident in the future": (
-        [domestic_abuse(occurred_date=day_parts(tomorrow())), child(0)],
+        [domestic_abuse(occurred_date=day_parts(TOMORROW)), child(0)],
         {"occurred_date": ["The date of the incident must be today or in the past"]},
     ),
     "bad NHS number check digit": (
@@ -482,7 +484,8 @@ INVALID = {
 
 
 @pytest.mark.parametrize("case", INVALID)
-def test_invalid_input_gives_only_its_specific_message(app, case):
+def test_invalid_input_gives_only_its_specific_message(app, clock, case):
+    clock.set(NOW)
     parts, expected = INVALID[case]
     form = build(app, PoliceNotificationForm, *parts)
     with app.test_request_context(method="POST"):
