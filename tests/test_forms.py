@@ -47,7 +47,21 @@ def posted(app, pairs):
         (["31", "2", "2025"], None, "The date must be a real date"),
         (["1", "7", "25"], None, "The date must be a real date"),
         (["\u0663", "7", "2025"], None, "The date must be a real date"),  # an Arabic-Indic 3
-        (["01/07/2025"], None, "The date must be a real date"),
+        # One box, as the notification forms have it.
+        (["01/07/2025"], date(2025, 7, 1), None),
+        (["1-7-2025"], date(2025, 7, 1), None),
+        (["1.7.2025"], date(2025, 7, 1), None),
+        (["1 7 2025"], date(2025, 7, 1), None),
+        (["1st July 2025"], date(2025, 7, 1), None),
+        (["1 Jul 2025"], date(2025, 7, 1), None),
+        ([" 1 jul. 2025 "], date(2025, 7, 1), None),
+        ([""], None, None),
+        (["1 Ju 2025"], None, "The date must be a real date"),  # June or July?
+        (["1/7/25"], None, "The date must be a real date"),
+        (["31/2/2025"], None, "The date must be a real date"),
+        (["1/7"], None, "The date must be a real date"),
+        (["yesterday"], None, "The date must be a real date"),
+        (["7/1/2025 10:40"], None, "The date must be a real date"),
         # Too big for C's int: these raised OverflowError, a 500 on every page with a date.
         (["2147483648", "7", "2025"], None, "The date must be a real date"),
         (["1", str(2**63), "2025"], None, "The date must be a real date"),
@@ -63,6 +77,22 @@ def test_a_short_year_can_be_explained(app):
     form = posted(app, [("born", "1"), ("born", "7"), ("born", "25")])
     assert form.born.errors == ["Date of birth must include a year with 4 numbers, like 2026"]
     assert form.born.boxes_in_error() == {"year"}
+    assert posted(app, [("born", "1/7/25")]).born.errors == [
+        "Date of birth must include a year with 4 numbers, like 2026"
+    ]
+
+
+def test_one_box_shows_what_was_typed_or_the_date_it_holds(app):
+    from app.forms.widgets import DateBox
+
+    typed = posted(app, [("when", "31 Feb 2025")]).when
+    assert typed._value() == "31 Feb 2025"
+    assert 'value="31 Feb 2025"' in DateBox()(typed)
+    with app.test_request_context("/"):
+        held = Sample(formdata=None, data={"when": date(2025, 7, 1)}).when
+    assert 'value="1/7/2025"' in DateBox()(held)
+    halves = posted(app, [("when", "29"), ("when", ""), ("when", "2024")]).when  # an old three-box draft
+    assert halves._value() == "29//2024"
 
 
 def test_only_the_boxes_a_message_is_about_are_marked(app):

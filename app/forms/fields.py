@@ -22,6 +22,25 @@ _TIME = re.compile(r"([0-9]{1,2})[:.]?([0-9]{2})")
 # "2pm", "2:30pm", "2.30 p.m.", "12am": the 12-hour clock, as many people write it.
 _TWELVE_HOUR = re.compile(r"([0-9]{1,2})(?:[:.]?([0-9]{2}))?\s*([ap])\.?\s*m\.?", re.IGNORECASE)
 _NAMED_TIMES = {"midday": time(12, 0), "noon": time(12, 0), "midnight": time(0, 0)}
+# A date in one box: 27/3/2015, 27-3-2015, 27.3.2015 or 27 3 2015; 27 March 2015 or 27 Mar 2015;
+# or 2015-03-27 (what the API sends).
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_NUMERIC_DATE = re.compile(r"([0-9]{1,2})\s*[/.\- ]\s*([0-9]{1,2})\s*[/.\- ]\s*([0-9]+)")
+_WORDED_DATE = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+([0-9]+)", re.IGNORECASE)
+_MONTH_NAMES = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 
 
 def parse_time(value: str | None) -> time | None:
@@ -56,8 +75,23 @@ def london_to_utc(day: date | None, at: time | None) -> datetime | None:
     return clock.london_to_utc(day, at)
 
 
+def date_parts(value: str) -> tuple[str, str, str] | None:
+    """The day, month and year typed into one box (see _NUMERIC_DATE and the rest), as digits
+    (the year as typed, so a short one can be explained); None if it is not written as a date."""
+    if match := _ISO_DATE.fullmatch(value):
+        return match[3], match[2], match[1]
+    if match := _NUMERIC_DATE.fullmatch(value):
+        return match[1], match[2], match[3]
+    if match := _WORDED_DATE.fullmatch(value):
+        word = match[2].lower()
+        months = [n for n, name in enumerate(_MONTH_NAMES, 1) if len(word) >= 3 and name.startswith(word)]
+        if len(months) == 1:
+            return match[1], str(months[0]), match[3]
+    return None
+
+
 class DateField(Field):
-    """A date typed into GOV.UK's three boxes (all named after the field).
+    """A date typed into GOV.UK's three boxes (all named after the field), or into one box.
 
     ``subject`` names the field at the start of a message ("The review
     date"). The Design System's messages: "… must include a month" when a box
@@ -65,7 +99,8 @@ class DateField(Field):
     year without 4 numbers gets "… must include a year with 4 numbers, like
     2026" instead. All three boxes blank gives None and no error, unless
     ``required_message`` is given (or a validator such as RequiredInput says
-    otherwise). A single ISO value (2027-03-01) is accepted too.
+    otherwise). A single value is one box (DateBox): 27/3/2015, 27 March 2015,
+    2015-03-27 (see date_parts), with the same messages.
     """
 
     widget = DateInput()
@@ -85,6 +120,8 @@ class DateField(Field):
         self.required_message = required_message
         self.explain_short_year = explain_short_year
         self.parts: tuple[str, str, str] = ("", "", "")
+        #: What was typed into one box, shown back as typed (None: nothing was posted that way).
+        self.typed: str | None = None
         #: The boxes the error is about (empty: all of them).
         self.error_parts: set[str] = set()
 
@@ -101,11 +138,11 @@ class DateField(Field):
         self.data = None
         self.error_parts = set()
         if len(valuelist) == 1:
-            self._process_iso(str(valuelist[0] or "").strip())
+            self._process_one_box(str(valuelist[0] or "").strip())
             return
         padded = [str(v or "").strip() for v in valuelist][:3] + ["", "", ""]
-        day, month, year = self.parts = (padded[0], padded[1], padded[2])
-        if not (day or month or year):
+        self.parts = (padded[0], padded[1], padded[2])
+        if not any(self.parts):
             return
         missing = [
             name for name, value in zip(("day", "month", "year"), self.parts, strict=True) if not value
@@ -113,6 +150,10 @@ class DateField(Field):
         if missing:
             self.error_parts = set(missing)
             raise ValueError(f"{self.subject} must include a {' and '.join(missing)}")
+        self._check_parts()
+
+    def _check_parts(self) -> None:
+        day, month, year = self.parts
         if not all(_DIGITS.fullmatch(part) for part in self.parts):
             raise ValueError(f"{self.subject} must be a real date")
         if len(year) != 4:
@@ -125,18 +166,24 @@ class DateField(Field):
         except (ValueError, OverflowError):  # OverflowError: a day or month of 2**31 or more
             raise ValueError(f"{self.subject} must be a real date") from None
 
-    def _process_iso(self, value: str) -> None:
-        self.parts = (value, "", "")
+    def _process_one_box(self, value: str) -> None:
+        self.typed = value
+        self.parts = ("", "", "")
         if not value:
             return
-        try:
-            self.data = date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{self.subject} must be a real date") from None
-        self.parts = (str(self.data.day), str(self.data.month), str(self.data.year))
+        parts = date_parts(value)
+        if parts is None:
+            raise ValueError(f"{self.subject} must be a real date")
+        self.parts = parts
+        self._check_parts()
 
     def _value(self):
-        return " ".join(self.parts)
+        """What one box shows: what was typed, the date as 27/3/2015, or the parts posted in three."""
+        if self.typed is not None:
+            return self.typed
+        if self.data:
+            return f"{self.data.day}/{self.data.month}/{self.data.year}"
+        return "/".join(self.parts) if any(self.parts) else ""
 
     def boxes_in_error(self) -> set[str]:
         """The boxes the message shown is about: the empty ones, or all three."""
@@ -145,7 +192,7 @@ class DateField(Field):
         return {"day", "month", "year"}
 
     def is_blank(self) -> bool:
-        return not any(self.parts) and self.data is None
+        return not any(self.parts) and not self.typed and self.data is None
 
     def pre_validate(self, form):
         if self.data is None and self.required_message and not self.process_errors:

@@ -93,6 +93,18 @@ class TimeInput(GovTextInput):
         return params
 
 
+class DateBox(GovTextInput):
+    """A date in one text box (app.forms.fields.DateField reads 27/3/2015, 27 March 2015 and
+    the like): one tab stop, and the form in which police systems show dates. The hint says how."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = _drop_empty_hint(super().map_gov_params(field, **kwargs))
+        params.setdefault("classes", "govuk-input--width-10")
+        params.setdefault("spellcheck", False)
+        params.setdefault("autocomplete", "off")
+        return params
+
+
 class Select(GovSelect):
     def __init__(self, *, label_size: str | None = "s") -> None:
         super().__init__()

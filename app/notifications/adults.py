@@ -13,7 +13,7 @@ from app.domain.nhs_number import normalise_nhs_number
 from app.forms import RowForm, select_choices, text_or_none
 from app.forms.fields import DateField
 from app.forms.validators import NHSNumber, OptionalInput, RequiredInput
-from app.forms.widgets import DateInput, Radios
+from app.forms.widgets import DateBox, Radios
 from app.models.persons import ADULT_ROLES, PersonRole
 
 MAX_ADULTS = 10
@@ -47,8 +47,8 @@ class AdultForm(RowForm):
         "Date of birth (optional)",
         subject="Date of birth",
         explain_short_year=True,
-        widget=DateInput(legend_size=None, day_takes_field_id=False),
-        description="For example, 27 3 1985",
+        widget=DateBox(),
+        description="For example, 27/3/1985",
         validators=[OptionalInput()],
     )
     nhs_number = StringField(

@@ -39,7 +39,7 @@ from app.forms import (
 )
 from app.forms.fields import DateField, TimeField, london_to_utc
 from app.forms.validators import NHSNumber, OnlyWhen, OptionalInput, RequiredInput, is_blank
-from app.forms.widgets import Checkbox, DateInput, Radios
+from app.forms.widgets import Checkbox, DateBox, Radios
 from app.models.referrals import IncidentType
 from app.notifications.adults import MAX_ADULTS, NOT_AN_ADULT, adults_field
 from app.notifications.missing_fields import MissingEpisodeFields
@@ -66,10 +66,10 @@ NOT_A_CHILD = (
 )
 
 
-# Legends at body size; date boxes keep GOV.UK's own ids ("<name>-day"), which
-# these pages' own error summary (app.forms.error_summary) links to.
+# Legends at body size. Every date on these forms is one box (27/3/2015): police systems
+# show dates that way, and one box is one tab stop where GOV.UK's date input takes three.
 RADIOS = Radios(legend_size=None)
-DATE_INPUT = DateInput(legend_size=None, day_takes_field_id=False)
+DATE_BOX = DateBox()
 
 
 def age_on(date_of_birth: date, day: date) -> int:
@@ -128,8 +128,8 @@ class ChildForm(RowForm):
         "Date of birth",
         subject="Date of birth",
         explain_short_year=True,
-        widget=DATE_INPUT,
-        description="For example, 27 3 2015",
+        widget=DATE_BOX,
+        description="For example, 27/3/2015",
         validators=[RequiredInput("Enter the child's date of birth")],
     )
     sex = RadioField(
@@ -139,22 +139,11 @@ class ChildForm(RowForm):
         validators=[RequiredInput("Select the child's sex")],
         invalid_choice_message="Select the child's sex",
     )
-    nhs_number = StringField(
-        "NHS number (optional)",
-        description="A 10 digit number, like 485 777 3456",
-        widget=GovTextInput(),
-        validators=[OptionalInput(), NHSNumber()],
-    )
     address = StringField(
         "Address",
         description="If you do not know it, enter 'Not known'",
         widget=GovTextInput(),
         validators=[RequiredInput("Enter the child's address, or 'Not known'"), _max(300, "Address")],
-    )
-    school = StringField(
-        "School or nursery (optional)",
-        widget=GovTextInput(),
-        validators=[OptionalInput(), _max(200, "School or nursery")],
     )
     present = _yes_no_field("Was the child present?", "Select yes if the child was present")
     spoken_to = _yes_no_field("Was the child spoken to?", "Select yes if the child was spoken to")
@@ -169,12 +158,38 @@ class ChildForm(RowForm):
     )
     voice = TextAreaField(
         "The child's own words or views",
-        description="What the child said, in their own words where you can",
+        description="What the child said, in their own words where you can. If you could not record them, say why below.",
         widget=GovTextArea(),
         validators=[
             RequiredInput(VOICE_MISSING, when=lambda form: not _voice_ticked(form)),
             _max(LONG_TEXT, "The child's own words or views"),
         ],
+    )
+    demeanour = TextAreaField(
+        "Behaviour and demeanour",
+        description="How the child looked, behaved and presented. If you could not record it, say why below.",
+        widget=GovTextArea(),
+        validators=[
+            RequiredInput(DEMEANOUR_MISSING, when=lambda form: not _demeanour_ticked(form)),
+            _max(LONG_TEXT, "Behaviour and demeanour"),
+        ],
+    )
+    nhs_number = StringField(
+        "NHS number (optional)",
+        description="A 10 digit number, like 485 777 3456",
+        widget=GovTextInput(),
+        validators=[OptionalInput(), NHSNumber()],
+    )
+    school = StringField(
+        "School or nursery (optional)",
+        widget=GovTextInput(),
+        validators=[OptionalInput(), _max(200, "School or nursery")],
+    )
+    injuries = TextAreaField(
+        "Injuries (optional)",
+        description="Describe any injuries seen. Leave this blank if there were none.",
+        widget=GovTextArea(),
+        validators=[OptionalInput(), _max(LONG_TEXT, "Injuries")],
     )
     voice_not_recorded = BooleanField(
         "Not recorded", widget=Checkbox(), validators=[_not_both("voice", VOICE_BOTH)]
@@ -188,15 +203,6 @@ class ChildForm(RowForm):
             _max(LONG_TEXT, "The reason the child's views were not recorded"),
         ],
     )
-    demeanour = TextAreaField(
-        "Behaviour and demeanour",
-        description="How the child looked, behaved and presented",
-        widget=GovTextArea(),
-        validators=[
-            RequiredInput(DEMEANOUR_MISSING, when=lambda form: not _demeanour_ticked(form)),
-            _max(LONG_TEXT, "Behaviour and demeanour"),
-        ],
-    )
     demeanour_not_recorded = BooleanField(
         "Not recorded", widget=Checkbox(), validators=[_not_both("demeanour", DEMEANOUR_BOTH)]
     )
@@ -208,12 +214,6 @@ class ChildForm(RowForm):
             RequiredInput(DEMEANOUR_REASON_MISSING),
             _max(LONG_TEXT, "The reason the child's behaviour and demeanour were not recorded"),
         ],
-    )
-    injuries = TextAreaField(
-        "Injuries (optional)",
-        description="Describe any injuries seen. Leave this blank if there were none.",
-        widget=GovTextArea(),
-        validators=[OptionalInput(), _max(LONG_TEXT, "Injuries")],
     )
     remove = SubmitField("Remove", widget=GovSubmitInput())
 
@@ -268,14 +268,14 @@ def _subject(label: str, error_name: str | None) -> str:
 
 
 def _date_field(
-    label, message, *validators, description="For example, 27 3 2026", error_name=None, when=None
+    label, message, *validators, description="For example, 27/3/2026", error_name=None, when=None
 ) -> DateField:
     """A date that must be filled in (when ``when(form)`` is true, if given)."""
     return DateField(
         label,
         subject=_subject(label, error_name),
         explain_short_year=True,
-        widget=DATE_INPUT,
+        widget=DATE_BOX,
         description=description,
         validators=[*validators, RequiredInput(message, when=when)],
     )
@@ -333,7 +333,7 @@ def _recorded_fields(what: str) -> tuple[DateField, TimeField]:
         _date_field(
             f"Date it was recorded {what} (optional)",
             f"Enter the date it was recorded {what}, or leave the time blank too",
-            description=RECORDED_HINT + " For example, 27 3 2026",
+            description=RECORDED_HINT + " For example, 27/3/2026",
             when=_recorded_given,
         ),
         _time_field(
@@ -360,7 +360,7 @@ def _received_fields() -> tuple[DateField, TimeField]:
         _date_field(
             "Date the MASH received it (optional)",
             "Enter the date the MASH received it, or leave the time blank too",
-            description=RECEIVED_HINT + " For example, 27 3 2026",
+            description=RECEIVED_HINT + " For example, 27/3/2026",
             error_name="the date the MASH received it",
             when=_received_given,
         ),
@@ -610,11 +610,12 @@ def _accommodation_refused(form) -> bool:
 
 
 class PoliceNotificationForm(MissingEpisodeFields, _NotificationForm):
+    # In page order, which the error summary follows: the times of an entry made later come first.
+    recorded_date, recorded_time = _recorded_fields("in the police system")
+    received_date, received_time = _received_fields()
     incident_type = _incident_type_field("What type of incident was it?")
     occurred_date = _date_field("Date of the incident", "Enter the date of the incident")
     occurred_time = _time_field("Time of the incident", "Enter the time of the incident")
-    recorded_date, recorded_time = _recorded_fields("in the police system")
-    received_date, received_time = _received_fields()
     location = _location_field()
     description = TextAreaField(
         "What happened",
@@ -667,7 +668,7 @@ class PoliceNotificationForm(MissingEpisodeFields, _NotificationForm):
         "Date police protection was rescinded (optional)",
         "Enter the date police protection was rescinded",
         OnlyWhen(_police_protection),
-        description="Leave this blank if the child is still in police protection. For example, 27 3 2026",
+        description="Leave this blank if the child is still in police protection. For example, 27/3/2026",
         when=lambda form: not is_blank(form.pp_rescinded_time),
     )
     pp_rescinded_time = _time_field(
@@ -702,7 +703,7 @@ class PoliceNotificationForm(MissingEpisodeFields, _NotificationForm):
         "Date the appropriate adult arrived (optional)",
         "Enter the date the appropriate adult arrived",
         OnlyWhen(_in_custody),
-        description="Leave this blank if they have not arrived yet. For example, 27 3 2026",
+        description="Leave this blank if they have not arrived yet. For example, 27/3/2026",
         when=lambda form: not is_blank(form.custody_aa_arrived_time),
     )
     custody_aa_arrived_time = _time_field(
@@ -812,6 +813,9 @@ class PoliceNotificationForm(MissingEpisodeFields, _NotificationForm):
 class ContactForm(_NotificationForm):
     """A contact from anyone other than a police notification, recorded by social care or health."""
 
+    # In page order, which the error summary follows: the times of an entry made later come first.
+    recorded_date, recorded_time = _recorded_fields("by the person or organisation who made contact")
+    received_date, received_time = _received_fields()
     referral_source = SelectField(
         "Where did the contact come from?",
         widget=GovSelect(),
@@ -856,8 +860,6 @@ class ContactForm(_NotificationForm):
         error_name="the time the concern arose",
         description="For example, 14:30. If you do not know the exact time, give your best estimate.",
     )
-    recorded_date, recorded_time = _recorded_fields("by the person or organisation who made contact")
-    received_date, received_time = _received_fields()
     location = _location_field()
     description = TextAreaField(
         "What happened",

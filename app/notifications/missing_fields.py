@@ -10,12 +10,12 @@ from wtforms.validators import Length
 from app.forms import YES_NO, select_choices, yes_no
 from app.forms.fields import DateField, TimeField
 from app.forms.validators import OnlyWhen, OptionalInput, RequiredInput
-from app.forms.widgets import DateInput, Radios
+from app.forms.widgets import DateBox, Radios
 from app.models.missing import EpisodeKind, MissingFrom
 from app.models.referrals import IncidentType
 
 _RADIOS = Radios(legend_size=None)
-_DATE = DateInput(legend_size=None, day_takes_field_id=False)
+_DATE = DateBox()
 
 
 def _missing(form) -> bool:
@@ -32,7 +32,7 @@ def _date(label: str, message: str, when) -> DateField:
         subject=label.removesuffix(" (optional)"),
         explain_short_year=True,
         widget=_DATE,
-        description="For example, 27 3 2026",
+        description="For example, 27/3/2026",
         validators=[OnlyWhen(when), RequiredInput(message)],
     )
 

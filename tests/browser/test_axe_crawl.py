@@ -157,7 +157,7 @@ def submit_empty(page, crawl: Crawl, url: str, action: str) -> None:
         if button.get_attribute("aria-hidden") == "true":
             # A hidden copy of the main button, first in the form so that Enter presses it:
             # press Enter in the form's first text box, as a person would.
-            form.locator("input[type=text], input:not([type])").first.press("Enter")
+            form.locator("input[type=text]:visible, input:not([type]):visible").first.press("Enter")
         else:
             button.click()
     crawl.forms_submitted.append(f"{url} -> {action}")

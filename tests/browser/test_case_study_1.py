@@ -26,7 +26,14 @@ from app.models import User
 from app.referrals import services
 from app.referrals.answers import govuk_datetime
 from app.sample_data.demo import load_demo_data
-from tests.browser.test_case_study_2 import AFTER_SUBMIT, POLICE, SOCIAL_WORKER, answer, fill_date, sign_in_as
+from tests.browser.test_case_study_2 import (
+    AFTER_SUBMIT,
+    POLICE,
+    SOCIAL_WORKER,
+    answer,
+    fill_date_box,
+    sign_in_as,
+)
 from tests.browser.test_sign_in import sign_out
 from tests.referrals import steps
 
@@ -87,7 +94,7 @@ def test_case_study_1_repeat_missing_child_at_a_new_address(app_page, live_serve
     sign_in_as(page, base, POLICE)
     page.goto(f"{base}/notifications/new")
     answer(page, "What type of incident was it?", "Missing or absent")
-    fill_date(page.get_by_role("group", name="Date of the incident"), reported.date())
+    fill_date_box(page, "Date of the incident", reported.date())
     page.get_by_label("Time of the incident").fill(reported.strftime("%H:%M"))
     page.get_by_label("Where did it happen?").fill(NEW_ADDRESS)
     page.get_by_label("What happened").fill(
@@ -100,15 +107,15 @@ def test_case_study_1_repeat_missing_child_at_a_new_address(app_page, live_serve
     answer(page, "Was the child missing or absent?", "Missing")
     answer(page, "Missing from", "Home")
     answer(page, "Is the child looked after by the local authority?", "No")
-    fill_date(page.get_by_role("group", name="Date reported missing"), reported.date())
+    fill_date_box(page, "Date reported missing", reported.date())
     page.get_by_label("Time reported missing").fill(reported.strftime("%H:%M"))
     answer(page, "Has the child been found?", "Yes")
-    fill_date(page.get_by_role("group", name="Date found"), found.date())
+    fill_date_box(page, "Date found", found.date())
     page.get_by_label("Time found").fill(found.strftime("%H:%M"))
     page.get_by_label("Where were they found?").fill("A friend's house, Northshire")
     child = page.get_by_role("group", name="Child 1", exact=True)
     child.get_by_label("Full name").fill("Tyler Fictionl-Sample")
-    fill_date(child.get_by_role("group", name="Date of birth"), born)
+    fill_date_box(child, "Date of birth", born)
     answer(child, "Sex", "Male")
     child.get_by_label("Address", exact=True).fill(NEW_ADDRESS)
     answer(child, "Was the child present?", "Yes")

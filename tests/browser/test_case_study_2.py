@@ -92,9 +92,15 @@ def date_of_birth(age: int, today: date) -> date:
 
 
 def fill_date(group: Locator, day: date) -> None:
+    """GOV.UK's date input: Day, Month and Year."""
     group.get_by_label("Day").fill(str(day.day))
     group.get_by_label("Month").fill(str(day.month))
     group.get_by_label("Year").fill(str(day.year))
+
+
+def fill_date_box(scope: Page | Locator, label: str, day: date) -> None:
+    """A date in one box, as the notification forms ask for it."""
+    scope.get_by_label(label, exact=True).fill(f"{day.day}/{day.month}/{day.year}")
 
 
 def answer(page: Page | Locator, question: str, choice: str) -> None:
@@ -147,7 +153,7 @@ def record_contact(page: Page, base: str, now: datetime) -> tuple[int, str]:
     page.get_by_label("Their organisation (optional)").fill(SCHOOL)
     answer(page, "What is the concern about?", "Physical abuse")
     concern_at = now - timedelta(hours=2)
-    fill_date(page.get_by_role("group", name="Date the concern arose"), concern_at.date())
+    fill_date_box(page, "Date the concern arose", concern_at.date())
     page.get_by_label("Time the concern arose").fill(concern_at.strftime("%H:%M"))
     page.get_by_label("Where did it happen?").fill(f"{ADDRESS} (disclosed at {SCHOOL})")
     page.get_by_label("What happened").fill(
@@ -166,20 +172,22 @@ def record_contact(page: Page, base: str, now: datetime) -> tuple[int, str]:
         child = page.get_by_role("group", name=f"Child {number}", exact=True)
         expect(child).to_be_visible()
         child.get_by_label("Full name").fill(name)
-        fill_date(child.get_by_role("group", name="Date of birth"), date_of_birth(age, today))
+        fill_date_box(child, "Date of birth", date_of_birth(age, today))
         answer(child, "Sex", sex)
         child.get_by_label("Address", exact=True).fill(ADDRESS)
-        if school:
-            child.get_by_label("School or nursery (optional)").fill(school)
         answer(child, "Was the child present?", "Yes" if spoken_to else "No")
         answer(child, "Was the child spoken to?", "Yes" if spoken_to else "No")
-        voice_group = child.get_by_role("group", name="The child's voice")
-        demeanour_group = child.get_by_role("group", name="How the child presented")
+        voice_group = child.get_by_role("group", name="If the child's own words or views were not recorded")
+        demeanour_group = child.get_by_role(
+            "group", name="If their behaviour and demeanour were not recorded"
+        )
         if spoken_to:
-            voice_group.get_by_label("The child's own words or views").fill(voice)
-            demeanour_group.get_by_label("Behaviour and demeanour").fill(demeanour)
+            child.get_by_label("The child's own words or views").fill(voice)
+            child.get_by_label("Behaviour and demeanour").fill(demeanour)
+            child.locator("details summary").click()
             child.get_by_label("Injuries (optional)").fill("Bruise to her upper left arm.")
         else:
+            child.locator("details summary").click()
             child.get_by_label("If the child was not spoken to, why not?").fill(
                 "Not seen yet: the disclosure was made by an older sibling at school"
             )
@@ -187,6 +195,8 @@ def record_contact(page: Page, base: str, now: datetime) -> tuple[int, str]:
             voice_group.get_by_label("If not recorded, why not?").fill("Not yet spoken to by any agency")
             demeanour_group.get_by_label("Not recorded", exact=True).check()
             demeanour_group.get_by_label("If not recorded, why not?").fill("Not yet seen by any agency")
+        if school:
+            child.get_by_label("School or nursery (optional)").fill(school)
 
     expect(page.get_by_role("group", name=re.compile(r"^Child \d+$"))).to_have_count(4)
     page.get_by_role("button", name="Save contact", exact=True).click()

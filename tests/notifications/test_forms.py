@@ -554,8 +554,8 @@ def test_service_errors_land_on_the_fields_they_name(app):
     assert errors_by_field(form)["children.1.date_of_birth"] == ["Check this date of birth"]
     assert [item.get("href") for item in form.error_summary()] == [
         None,
-        "#occurred_date-day",
-        "#children-1-date_of_birth-day",
+        "#occurred_date",
+        "#children-1-date_of_birth",
     ]
 
 
@@ -573,7 +573,7 @@ def test_add_another_child_adds_an_empty_child_and_keeps_what_was_typed(app):
         app,
         PoliceNotificationForm,
         domestic_abuse(),
-        child(0, date_of_birth=["3", "", ""]),
+        child(0, date_of_birth="3/4"),
         {"add_child": "y"},
     )
     with app.test_request_context(method="POST"):
@@ -585,7 +585,7 @@ def test_add_another_child_adds_an_empty_child_and_keeps_what_was_typed(app):
     assert 'id="children-1-full_name"' in html
     assert "There is a problem" not in html
     # The half-typed date of birth is shown again as typed.
-    assert re.search(r'<input[^>]* id="children-0-date_of_birth-day"[^>]* value="3"', html)
+    assert re.search(r'<input[^>]* id="children-0-date_of_birth"[^>]* value="3/4"', html)
 
 
 def test_remove_drops_that_child_and_renumbers_the_rest(app):
@@ -594,19 +594,19 @@ def test_remove_drops_that_child_and_renumbers_the_rest(app):
         PoliceNotificationForm,
         domestic_abuse(),
         child(0, full_name="Amy Smith"),
-        child(1, full_name="Ben Smith", date_of_birth=["29", "", "2024"]),
+        child(1, full_name="Ben Smith", date_of_birth="29 2024"),
         child(2, full_name="Cara Smith"),
         {"children-0-remove": "y"},
     )
     assert form.handle_list_buttons() is True
     assert [entry.name for entry in form.children.entries] == ["children-0", "children-1"]
     assert [entry.form.full_name.data for entry in form.children.entries] == ["Ben Smith", "Cara Smith"]
-    assert form.children[0].form.date_of_birth.raw_data == ["29", "", "2024"]
+    assert form.children[0].form.date_of_birth.raw_data == ["29 2024"]
     assert not any(entry.form.remove.data for entry in form.children.entries)
     with app.test_request_context(method="POST"):
         html = render_template("notifications/police_notification.html", form=form)
     assert re.search(r'<input[^>]* name="children-0-full_name"[^>]* value="Ben Smith"', html)
-    assert re.search(r'<input[^>]* id="children-0-date_of_birth-day"[^>]* value="29"', html)
+    assert re.search(r'<input[^>]* id="children-0-date_of_birth"[^>]* value="29 2024"', html)
     assert 'value="Amy Smith"' not in html
     assert "children-2-" not in html
 
@@ -663,7 +663,7 @@ def test_police_page_shows_its_questions_and_an_error_summary_that_links_to_each
         "occurred_time",
         "dash_level",
         "children-0-voice",
-        "children-1-date_of_birth-day",
+        "children-1-date_of_birth",
     ]
     assert set(links) <= ids
     assert "Ben Smith was 18 or over on the date of the incident" in html
@@ -699,7 +699,7 @@ def test_contact_page_error_summary_links_reach_the_fields(app):
         assert form.validate() is False
         html = render_template("notifications/contact.html", form=form)
     ids, links = ids_and_summary_links(html)
-    assert links[:3] == ["referral_source", "referrer_name", "occurred_date-day"]
+    assert links[:3] == ["referral_source", "referrer_name", "occurred_date"]
     assert "children-0-not_spoken_to_reason" in links
     assert set(links) <= ids
 

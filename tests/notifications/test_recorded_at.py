@@ -245,9 +245,9 @@ def test_on_the_form_a_record_after_the_backlog_receipt_is_refused_on_the_record
         "/contacts/new",
         data=post(
             contact_form(
-                recorded_date=["9", "3", "2026"],
+                recorded_date="9/3/2026",
                 recorded_time="15:00",
-                received_date=["9", "3", "2026"],
+                received_date="9 March 2026",
                 received_time="14:00",
             ),
             child(0),
@@ -256,5 +256,5 @@ def test_on_the_form_a_record_after_the_backlog_receipt_is_refused_on_the_record
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "it cannot be after receipt or in the future" in page
-    assert 'href="#recorded_date-day"' in page
+    assert 'href="#recorded_date"' in page
     assert referral_count() == before
