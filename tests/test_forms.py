@@ -6,6 +6,8 @@ import re
 from datetime import UTC, date, datetime, time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 from wtforms import FieldList, FormField, StringField
 
@@ -221,3 +223,22 @@ def test_every_required_agency_needs_an_attendee_or_a_reason():
     assert set(absences_without_reason(["police", "health"], {"social_care_absence_reason": "  "})) == {
         "social_care_absence_reason"
     }
+
+
+@given(
+    st.text(max_size=40)
+    | st.from_regex(r"\s*[0-9]{1,3}\s*[/ .\-]\s*[0-9a-zA-Z]{1,12}\s*[/ .\-]?\s*[0-9]{0,6}\s*")
+)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_one_box_gives_a_date_or_a_message_whatever_is_typed(app, typed):
+    field = posted(app, [("born", typed)]).born
+    if field.data is None:
+        assert field.errors in (
+            [],
+            ["Date of birth must be a real date"],
+            ["Date of birth must include a year with 4 numbers, like 2026"],
+        )
+        assert field.errors or not typed.strip()
+    else:
+        assert field.errors == []
+        assert f"{field.data.year}" in typed
