@@ -26,7 +26,7 @@ from datetime import datetime
 from functools import cache
 
 from flask import Flask
-from sqlalchemy import bindparam, case, delete, event, func, insert, or_, select, text
+from sqlalchemy import BigInteger, bindparam, case, delete, event, func, insert, literal, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -331,6 +331,11 @@ class MonthCounts:
     by_owner: dict[str, dict[str, int]]  # gap slug -> owner -> cases
 
 
+OWNER_KEY_BITS = 5  # every owner's bit together (OWNER_BITS) fit in 5 bits
+GAPS_PER_KEY = 63 // OWNER_KEY_BITS  # of a signed 64-bit integer
+assert sum(OWNER_BITS.values()) < 1 << OWNER_KEY_BITS
+
+
 def count_gaps(scope: AuditScope, month_ends: list[datetime]) -> list[MonthCounts]:
     """Count the cases in each gap, by owner and by month received: one aggregate query.
 
@@ -350,25 +355,35 @@ def count_gaps(scope: AuditScope, month_ends: list[datetime]) -> list[MonthCount
         )
     ).subquery()
 
-    def cases_where(condition):
-        return func.sum(case((condition, 1), else_=0))
-
-    totals = [cases.c.month, func.count().label("cases")]
-    for gap in GAPS:
-        owners = cases.c[f"gap{gap.number}"]
-        totals.append(cases_where(owners != 0).label(f"gap{gap.number}"))
-        totals.extend(
-            cases_where(owners.op("&")(OWNER_BITS[o]) != 0).label(f"gap{gap.number}_{o}")
-            for o in COUNTED_OWNERS
-        )
+    # Grouped by the owners of every gap at once: a case's owner bits take few combinations, so
+    # the database groups by one key a case rather than summing a CASE for every gap and owner,
+    # and the few groups are added up here. Each gap's owners (OWNER_BITS, under 32) take 5 bits
+    # of a 64-bit key, GAPS_PER_KEY gaps a key.
+    keys = [
+        sum(
+            (
+                cases.c[f"gap{gap.number}"].cast(BigInteger) * (1 << (OWNER_KEY_BITS * place))
+                for place, gap in enumerate(GAPS[first : first + GAPS_PER_KEY])
+            ),
+            literal(0, BigInteger),
+        ).label(f"key{first}")
+        for first in range(0, len(GAPS), GAPS_PER_KEY)
+    ]
     counts = [
         MonthCounts(0, {g.slug: 0 for g in GAPS}, {g.slug: dict.fromkeys(COUNTED_OWNERS, 0) for g in GAPS})
         for _ in month_ends
     ]
-    for row in db.session.execute(select(*totals).group_by(cases.c.month)).mappings():
-        figures = counts[row["month"]]
-        figures.cases = row["cases"]
-        for gap in GAPS:
-            figures.in_gap[gap.slug] = int(row[f"gap{gap.number}"])
-            figures.by_owner[gap.slug] = {o: int(row[f"gap{gap.number}_{o}"]) for o in COUNTED_OWNERS}
+    grouped = select(cases.c.month, *keys, func.count()).group_by(cases.c.month, *(k.name for k in keys))
+    mask = (1 << OWNER_KEY_BITS) - 1
+    for month_index, *packed, number in db.session.execute(grouped):
+        figures = counts[month_index]
+        figures.cases += number
+        for index, gap in enumerate(GAPS):
+            bits = (packed[index // GAPS_PER_KEY] >> (OWNER_KEY_BITS * (index % GAPS_PER_KEY))) & mask
+            if bits:
+                figures.in_gap[gap.slug] += number
+                by_owner = figures.by_owner[gap.slug]
+                for owner in COUNTED_OWNERS:
+                    if bits & OWNER_BITS[owner]:
+                        by_owner[owner] += number
     return counts

@@ -135,7 +135,7 @@ def areas_for(agency_id: int | None) -> list[str]:
     takes part in every referral of its own area, and only those, as a MASH partner (a
     referral's area is its submitter's, and its partners are that area's:
     app/referrals/services.py), so its own area is one if it takes part in any referral that
-    way (one probe of ix_referral_agencies_agency_id_basis). Any other part it takes (as
+    way (one probe of ix_referral_agencies_agency_id_basis_referral_id). Any other part it takes (as
     referrer, or invited) is read from the partial index ix_referral_agencies_not_mash, which
     holds only those few rows.
     """

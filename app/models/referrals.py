@@ -668,9 +668,15 @@ class PlanAction(db.Model):
 
 
 # An agency's cases, and the part it takes in each: whether it takes part in any as a MASH partner
-# is one probe. The part it takes otherwise (referrer, invited) is in few rows, indexed apart.
-# Both are read by the audit's area choices (app/audit/scope.py: areas_for).
-Index("ix_referral_agencies_agency_id_basis", referral_agencies.c.agency_id, referral_agencies.c.basis)
+# is one probe, and every case it takes part in is read from the index alone (the audit's scope,
+# app/audit/scope.py: join_agency). The part it takes otherwise (referrer, invited) is in few rows,
+# indexed apart. Both are read by the audit's area choices (areas_for).
+Index(
+    "ix_referral_agencies_agency_id_basis_referral_id",
+    referral_agencies.c.agency_id,
+    referral_agencies.c.basis,
+    referral_agencies.c.referral_id,
+)
 Index(
     "ix_referral_agencies_not_mash",
     referral_agencies.c.agency_id,
