@@ -48,15 +48,24 @@ def register_templates(app: Flask) -> None:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    # Compiled templates kept on disk (a directory of the user's own, in the system's temporary
-    # directory), keyed by each template's source: a new worker loads them rather than spend
-    # 200-300 ms compiling the GOV.UK templates on its first page, and an edited template is
-    # compiled again.
-    app.jinja_env.bytecode_cache = FileSystemBytecodeCache()
+    app.jinja_env.bytecode_cache = _template_cache(app)
     WTFormsHelpers(app)
     from app import template_helpers
 
     template_helpers.init_app(app)
+
+
+def _template_cache(app: Flask) -> FileSystemBytecodeCache | None:
+    """Compiled templates kept on disk (a directory of the user's own, in the system's temporary
+    directory), keyed by each template's source: a new worker loads them rather than spend
+    200-300 ms compiling the GOV.UK templates on its first page, and an edited template is
+    compiled again. Where no such directory can be made (a read-only disk), each worker
+    compiles its own, as it would without the cache."""
+    try:
+        return FileSystemBytecodeCache()
+    except (OSError, RuntimeError) as error:
+        app.logger.warning("Templates are compiled by each worker: no directory to keep them in (%s)", error)
+        return None
 
 
 def register_extensions(app: Flask) -> None:

@@ -213,3 +213,18 @@ def test_a_new_worker_loads_the_compiled_templates_rather_than_compiling_them(ap
         fresh.jinja_env.bytecode_cache = FileSystemBytecodeCache(str(tmp_path))
         fresh.jinja_env.get_template("main/accessibility.html")
     assert compiled.count("main/accessibility.html") == 1  # the second worker loaded it
+
+
+def test_without_a_directory_for_compiled_templates_the_app_still_starts(monkeypatch, caplog):
+    import jinja2
+
+    from app import create_app
+
+    def refuse(self, directory=None, pattern="__jinja2_%s.cache"):
+        raise OSError("Read-only file system")
+
+    monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "__init__", refuse)
+    started = create_app("test")
+    assert started.jinja_env.bytecode_cache is None
+    assert started.jinja_env.get_template("main/accessibility.html")
+    assert "Templates are compiled by each worker" in caplog.text
