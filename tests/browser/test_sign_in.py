@@ -37,20 +37,24 @@ def sign_in(page, base: str, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto(f"{base}/sign-in")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("domcontentloaded")
+    # Wait for the answer to the POST: reading the page before it arrives reads the form itself,
+    # and going on to another page then cancels the sign-in (seen under CI's load).
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     heading = page.locator("h1").first.inner_text()
     if heading == "Set up two-step verification":
         key = page.locator("#totp-key").inner_text().replace(" ", "")
         page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(key).now())
         page.get_by_role("button", name="Turn on two-step verification").click()
         expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
-        page.get_by_role("button", name="Continue").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
     elif heading == "Enter your security code":
         code = totp_code(User.by_email(email))
         db.session.remove()  # hold no transaction (SQLite's lock) while the browser works
         page.get_by_label("Security code").fill(code)
-        page.get_by_role("button", name="Continue").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
 
 
 def sign_out(page) -> None:
