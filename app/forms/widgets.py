@@ -82,27 +82,28 @@ class TextInput(GovTextInput):
         return params
 
 
-class TimeInput(GovTextInput):
-    """A short HH:MM text input."""
+class _ShortTextInput(GovTextInput):
+    """A short text box for a value typed by hand (no spellcheck, no autocomplete), ``width`` wide."""
 
-    def map_gov_params(self, field, **kwargs):
-        params = super().map_gov_params(field, **kwargs)
-        params.setdefault("classes", "govuk-input--width-5")
-        params.setdefault("spellcheck", False)
-        params.setdefault("autocomplete", "off")
-        return params
-
-
-class DateBox(GovTextInput):
-    """A date in one text box (app.forms.fields.DateField reads 27/3/2015, 27 March 2015 and
-    the like): one tab stop, and the form in which police systems show dates. The hint says how."""
+    width = 10
 
     def map_gov_params(self, field, **kwargs):
         params = _drop_empty_hint(super().map_gov_params(field, **kwargs))
-        params.setdefault("classes", "govuk-input--width-10")
+        params.setdefault("classes", f"govuk-input--width-{self.width}")
         params.setdefault("spellcheck", False)
         params.setdefault("autocomplete", "off")
         return params
+
+
+class TimeInput(_ShortTextInput):
+    """A short HH:MM text input."""
+
+    width = 5
+
+
+class DateBox(_ShortTextInput):
+    """A date in one text box (app.forms.fields.DateField reads 27/3/2015, 27 March 2015 and
+    the like): one tab stop, and the form in which police systems show dates. The hint says how."""
 
 
 class Select(GovSelect):
