@@ -248,6 +248,11 @@ class Referral(db.Model):
             state.info[key] = bool(db.session.scalar(select(Referral.seen_by(user, self.id))))
         return state.info[key]
 
+    def found_taking_part(self, agency_id: int | None, takes_part: bool) -> None:
+        """What the query that loaded this referral found of ``agency_takes_part`` for one agency,
+        kept for ``can_view`` (the locking load asks in the same statement)."""
+        inspect(self).info[("takes_part", agency_id)] = bool(takes_part)
+
     def sees_everything(self, user: User) -> bool:
         """The MASH's own agencies see the whole record. An invited agency (a school) sees
         what it needs: the referral, its decisions and plan, but not the agencies' research
@@ -260,9 +265,14 @@ class Referral(db.Model):
         `referral_id` is the referral's id or the column holding it (by default, this table's).
         It is an EXISTS probe of one (referral, agency) key, so it costs the same for one row
         at any number of referrals, and a list filtered by it reads only the rows it shows."""
+        return cls.agency_takes_part(user.agency_id, referral_id)
+
+    @classmethod
+    def agency_takes_part(cls, agency_id, referral_id=None):
+        """The condition of ``seen_by`` for an agency's id (a value or a bound parameter)."""
         return exists().where(
             referral_agencies.c.referral_id == (cls.id if referral_id is None else referral_id),
-            referral_agencies.c.agency_id == user.agency_id,
+            referral_agencies.c.agency_id == agency_id,
         )
 
     @classmethod

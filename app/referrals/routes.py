@@ -27,7 +27,11 @@ bp = Blueprint("referrals", __name__)
 def load_visible_referral(referral_id: int, *, for_update: bool = False) -> Referral:
     """403 for a referral the user may not see *and* for one that does not exist,
     so that guessing ids reveals nothing."""
-    referral = services.lock_referral(referral_id) if for_update else db.session.get(Referral, referral_id)
+    referral = (
+        services.lock_referral(referral_id, current_user)
+        if for_update
+        else db.session.get(Referral, referral_id)
+    )
     if referral is None or not referral.can_view(current_user):
         abort(403)
     return referral

@@ -746,14 +746,36 @@ def _lock_statement() -> Select:
     )
 
 
-def lock_referral(referral_id: int) -> Referral | None:
+@cache
+def _lock_statement_for_viewer() -> Select:
+    """The locking load, with whether one agency takes part in the referral as a second column."""
+    return _lock_statement().add_columns(
+        Referral.agency_takes_part(bindparam("agency_id")).label("takes_part")
+    )
+
+
+def lock_referral(referral_id: int, viewer: User | None = None) -> Referral | None:
     """Load a referral for writing: a row lock on PostgreSQL (SQLite's writer lock is taken at BEGIN).
 
-    Loads what completing or assigning a task needs in two statements: the row
-    with its ready tasks and spec version hash, then ``can_view``'s EXISTS on its agencies.
+    Loads what completing or assigning a task needs in one statement: the row
+    with its ready tasks and spec version hash and, given the viewer, whether the
+    viewer's agency takes part (``can_view``'s question); without a viewer,
+    ``can_view`` asks that in a second statement if it is asked.
     """
-    result = db.session.execute(_lock_statement(), {"referral_id": referral_id})
-    referral = result.unique().scalar_one_or_none()
+    if viewer is None:
+        result = db.session.execute(_lock_statement(), {"referral_id": referral_id})
+        referral = result.unique().scalar_one_or_none()
+    else:
+        row = (
+            db.session.execute(
+                _lock_statement_for_viewer(), {"referral_id": referral_id, "agency_id": viewer.agency_id}
+            )
+            .unique()
+            .one_or_none()
+        )
+        referral = row[0] if row is not None else None
+        if referral is not None:
+            referral.found_taking_part(viewer.agency_id, row[1])
     if referral is not None:
         audit_facts.note_locked(db.session(), referral_id)  # no second lock when its facts are written
     return referral

@@ -182,6 +182,24 @@ def test_api_task_on_another_agencys_referral_is_403_checked_without_loading_the
     assert not any(s.lstrip().startswith("SELECT agencies.") for s in sent)
 
 
+def test_api_task_asks_whether_the_agency_takes_part_in_the_locking_load(client, start_journey, mash):
+    """The referral's row, its ready tasks and the viewer's agency check come back in one statement."""
+    journey = start_journey()
+    url = f"/api/v1/referrals/{journey.referral.id}/tasks/{journey.ready()['triage']}"
+    answers = {"version": journey.referral.version, "rag": "amber", "rag_reason": "Repeat"}
+    db.session.expire_all()  # as in a new request
+    with recorded_statements() as sent:
+        response = client.post(
+            url, json=answers | {"significant_harm_suspected": False}, headers=token_for(mash["social_care"])
+        )
+    assert response.status_code == 200, response.get_json()
+    assert saved_rag(journey.referral.id) == "amber"
+    loads = [s for s in sent if s.lstrip().startswith("SELECT") and "FROM referrals" in s]
+    assert len(loads) == 1, "\n".join(loads)
+    assert "referral_agencies" in loads[0]
+    assert not any(s.lstrip().startswith("SELECT EXISTS") for s in sent)
+
+
 def test_api_notification_with_an_adult_is_422_and_nothing_saved(client, mash):
     before = db.session.scalar(select(func.count(Referral.id)))
     payload = {
