@@ -4,6 +4,7 @@ Usage (`make bench` runs the defaults on both databases):
 
     .venv/bin/python scripts/bench_http.py [--db sqlite|postgresql|both] [--workers 4]
         [--worker-class sync|gthread] [--clients 16] [--seconds 15] [--background 2000]
+        [--think 0] [--scenarios intake,...] [--chain 0] [--soak 0]
         [--locust .venv-bench/bin/locust] [--pg-url postgresql://postgres@127.0.0.1:5432]
 
 For each database it builds a scratch database (a temporary SQLite file, or the
@@ -25,7 +26,9 @@ statements, commits and server CPU per request (the server's X-SQL-* and X-CPU-M
 headers; sign-ins excluded), and the load
 average. Then one client completes tasks over HTTP alternately with the bare
 engine step in this process, and the ratio of their medians is printed. Last, each
-worker's RSS and the time from start to the first answered request. Loopback only.
+worker's RSS and the time from start to the first answered request. With --soak N,
+the clients then read pages and the API in rounds of 30 s until N requests are
+answered, and each worker's RSS is printed after every round. Loopback only.
 """
 
 from __future__ import annotations
@@ -306,7 +309,8 @@ def run_locust(
             for row in list(csv.DictReader(f))[:3]:
                 print(f"  {scenario} failed {row['Occurrences']} times: {row['Error'][:300]}")
     timed = [r for name, r in rows.items() if name not in ("Aggregated", "sign in")]
-    row = timed[0] if timed else rows["Aggregated"]
+    # One kind of request: its own row. Several (the soak): all of them, the sign-ins too.
+    row = timed[0] if len(timed) == 1 else rows["Aggregated"]
     return {
         "requests": int(row["Request Count"]),
         "failures": int(row["Failure Count"]),
@@ -408,6 +412,8 @@ def bench(kind: str, args, locust: str) -> None:
         print(engine_ratio(base, {**plan, "research": ratio_tasks}))
         if args.chain:
             chain(locust, base, plan_file, args, workdir, database_url)
+        if args.soak:
+            soak(locust, base, plan_file, args, workdir, server.pid)
         print(
             "worker RSS after the load: " + ", ".join(f"{m:.0f} MB" for m in rss_mb(worker_pids(server.pid)))
         )
@@ -444,6 +450,31 @@ def chain(locust: str, base: str, plan_file: Path, args, workdir: Path, database
         print(f"flask audit {command}: exit {done.returncode}: {(done.stdout + done.stderr).strip()[-300:]}")
 
 
+SOAK_ROUND_SECONDS = 30
+
+
+def soak(locust: str, base: str, plan_file: Path, args, workdir: Path, master: int) -> None:
+    """Pages and API reads from every client, in rounds of 30 s until --soak requests have been
+    answered, with each worker's RSS after every round: a worker that kept something from each
+    request would grow round after round."""
+    total = failures = 0
+    started = rss_mb(worker_pids(master))
+    print("soak: worker RSS before: " + ", ".join(f"{m:.0f} MB" for m in started))
+    while total < args.soak:
+        result = run_locust(locust, base, "soak", plan_file, args.clients, SOAK_ROUND_SECONDS, workdir)
+        total += result["requests"]
+        failures += result["failures"]
+        if not result["requests"]:
+            print("soak: no requests answered in a round; stopping")
+            break
+        print(
+            f"soak: {total} requests, {failures} errors, median {result['median']:.0f} ms this round; "
+            "worker RSS "
+            + ", ".join(f"{m:.0f} MB" for m in rss_mb(worker_pids(master)))
+            + f" ({load_average()})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
@@ -472,6 +503,13 @@ def main() -> None:
         metavar="SECONDS",
         help="then views and completions, and verify the access log",
     )
+    parser.add_argument(
+        "--soak",
+        type=int,
+        default=0,
+        metavar="REQUESTS",
+        help="then pages and API reads until this many requests are answered, with worker RSS after each 30 s",
+    )
     parser.add_argument("--locust", default=str(ROOT / ".venv-bench" / "bin" / "locust"))
     parser.add_argument(
         "--pg-url", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
@@ -479,6 +517,8 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.clients <= MAX_CLIENTS or not 1 <= args.seconds <= 600 or not 1 <= args.workers <= 32:
         raise SystemExit("--clients must be 1 to 200, --seconds 1 to 600 and --workers 1 to 32")
+    if not (args.soak == 0 or 1000 <= args.soak <= 200_000):
+        raise SystemExit("--soak must be 0 (none) or 1,000 to 200,000 requests")
     if not 0 <= args.think <= 60:
         raise SystemExit("--think must be 0 to 60 seconds")
     unknown = sorted(set(args.scenarios) - set(SCENARIOS))

@@ -71,7 +71,7 @@ class Bench(HttpUser):
     wait_time = between(THINK / 2, THINK * 1.5) if THINK else constant(0)
 
     def on_start(self):
-        if SCENARIO in ("inbox", "referral", "search", "chain"):
+        if SCENARIO in ("inbox", "referral", "search", "chain", "soak"):
             self.sign_in(PLAN["users"]["social"])
         elif SCENARIO in ("dashboard", "gap_list"):
             # A manager of its own for each client: a second-factor code works only once.
@@ -153,5 +153,18 @@ class Bench(HttpUser):
                 self.page(f"/referrals/{ids[hash(self) % len(ids)]}", "referral page")
             else:
                 self.complete("research", PLAN["research_answers"])
+        elif SCENARIO == "soak":
+            # A long run for the workers' memory: pages and API reads in turn, no task budget used up.
+            self.rounds = getattr(self, "rounds", 0) + 1
+            turn = self.rounds % 4
+            ids = PLAN["referral_ids"]
+            if turn == 0:
+                self.page("/tasks", "inbox")
+            elif turn == 1:
+                self.page(f"/referrals/{ids[self.rounds % len(ids)]}", "referral page")
+            elif turn == 2:
+                self.page("/people", "search", params={"q": "Alex Fictional"})
+            else:
+                self.page("/api/v1/tasks", "api tasks", headers=self.api(PLAN["users"]["social"]))
         elif SCENARIO == "gap_list":
             self.page(f"/audit/gaps/{PLAN['gap_slug']}", "gap list")
