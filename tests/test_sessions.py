@@ -227,3 +227,18 @@ def test_signing_in_again_starts_a_new_session_rather_than_reusing_the_old_cooki
     after = client.get_cookie("session")
     assert before is None or before.value != after.value
     assert len(db.session.scalars(select(UserSession).where(UserSession.user_id == user.id)).all()) == 1
+
+
+def test_a_signed_in_request_reads_its_session_user_agency_and_roles_in_one_statement(
+    client, referral_and_reader
+):
+    from tests.statements import recorded_statements
+
+    referral, reader = referral_and_reader
+    sign_in(client, reader.email)
+    db.session.expire_all()  # as in a new request
+    with recorded_statements() as sent:
+        assert client.get("/tasks").status_code == 200  # a page that shows no other user
+    reads = [s for s in sent if "FROM user_sessions" in s or "FROM user_roles" in s or "FROM users" in s]
+    assert len(reads) == 1, "\n".join(reads)
+    assert "user_roles" in reads[0] and "JOIN agencies" in reads[0]

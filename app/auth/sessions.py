@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app, flash, g, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import joinedload
 
 from app.domain.clock import utcnow
 from app.extensions import db
@@ -94,12 +96,27 @@ def _forget_browser() -> None:
         session.pop(key, None)
 
 
+@cache
+def _session_statement():
+    """The session with its user, the user's agency and roles: one statement a request. Built
+    once, as building a select with loader options costs more than running it."""
+    return (
+        select(UserSession)
+        .where(UserSession.token_hash == bindparam("token_hash"))
+        .options(joinedload(UserSession.user).joinedload(User.roles))
+    )
+
+
 def load(user_id: str) -> User | None:
     """Flask-Login's user loader: the user, if this browser's session is still open."""
     token = session.get(SESSION_KEY)
     if not token or not user_id.isdigit():
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == hash_session_token(token)))
+    row = (
+        db.session.scalars(_session_statement(), {"token_hash": hash_session_token(token)})
+        .unique()
+        .one_or_none()
+    )
     if row is None or row.user_id != int(user_id):
         _forget_browser()
         return None
