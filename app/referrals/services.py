@@ -311,6 +311,11 @@ def create_referral(actor: User, data: dict) -> Referral:
         created_by=actor,
         agencies=_participating_agencies(actor),
         version=1,
+        # A new referral has none of these yet: said here, reading them (the reply, the audit
+        # facts) sends no query.
+        threshold_decisions=[],
+        strategy_discussions=[],
+        plans=[],
     )
     referral.notification = Notification(
         incident_type=incident,

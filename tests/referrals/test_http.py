@@ -200,6 +200,42 @@ def test_api_task_asks_whether_the_agency_takes_part_in_the_locking_load(client,
     assert not any(s.lstrip().startswith("SELECT EXISTS") for s in sent)
 
 
+def test_api_notification_reply_reads_no_decision_discussion_or_plan(client, mash, clock):
+    """A referral just made has none: its reply says so without asking the database."""
+    clock.set(datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
+    payload = {
+        "incident_type": "neglect",
+        "occurred_date": "2026-03-09",
+        "occurred_time": "10:00",
+        "location": "1 Imaginary Road",
+        "description": "Concern",
+        "immediate_action": "Visited",
+        "children": [
+            {
+                "full_name": "Sam Smith",
+                "date_of_birth": "2015-03-04",
+                "sex": "1",
+                "address": "1 Imaginary Road",
+                "present": True,
+                "spoken_to": True,
+                "voice": "I am fine",
+                "demeanour": "Calm",
+            }
+        ],
+    }
+    headers = token_for(mash["police"])
+    with recorded_statements() as sent:
+        response = client.post("/api/v1/notifications", json=payload, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    reply = response.get_json()
+    assert reply["threshold_decision"] is None
+    assert reply["strategy_discussion"] is None
+    assert reply["protective_plan"] is None
+    for table in ("threshold_decisions", "strategy_discussions", "protective_plans"):
+        # A load of the table's own rows (its history's EXISTS on them is another matter).
+        assert not any(s.lstrip().startswith(f"SELECT {table}.") for s in sent), table
+
+
 def test_api_notification_with_an_adult_is_422_and_nothing_saved(client, mash):
     before = db.session.scalar(select(func.count(Referral.id)))
     payload = {
