@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from flask import current_app
 from sqlalchemy import func, inspect, select, update
+from sqlalchemy.orm import lazyload
 
 from app.domain.clock import utcnow
 from app.extensions import db
@@ -48,6 +49,8 @@ def users_by_lane(referral: Referral, lanes: Iterable[str]) -> dict[str, list[Us
         .join(Role, Role.id == user_roles.c.role_id)
         .where(Role.name.in_(list(roles)), User.agency_id.in_(agency_ids), User.active.is_(True))
         .order_by(User.id)
+        # An alert needs the user's id and email, not their roles (which would take a statement more).
+        .options(lazyload(User.roles))
     ).unique()
     found: dict[str, list[User]] = {}
     for user, role in rows:

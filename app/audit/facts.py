@@ -130,7 +130,8 @@ LOCKED = "referrals_locked"
 
 
 def note_locked(session: Session, referral_id: int) -> None:
-    """Say that this transaction holds the referral's row lock (see services.lock_referral)."""
+    """Say that this transaction holds the referral's row lock (see services.lock_referral), or
+    made the referral, which no other transaction sees before this one commits."""
     session.info.setdefault(LOCKED, set()).add(referral_id)
 
 

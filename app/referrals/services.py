@@ -346,6 +346,8 @@ def create_referral(actor: User, data: dict) -> Referral:
     title = "Police notification submitted" if data["referral_source"] == "6" else "Contact recorded"
     received = _record_step(referral, actor, "notification_received", title, None, data)
     db.session.flush()
+    # Nobody else sees the referral until this transaction commits: its facts need no row lock.
+    audit_facts.note_locked(db.session(), referral.id)
     _mark_referrer(referral, actor)
     workflow.announce_ready_tasks(referral, instance)
     named = people.record_people(referral, people_intake.named_on(referral, data))

@@ -200,8 +200,10 @@ def test_api_task_asks_whether_the_agency_takes_part_in_the_locking_load(client,
     assert not any(s.lstrip().startswith("SELECT EXISTS") for s in sent)
 
 
-def test_api_notification_reply_reads_no_decision_discussion_or_plan(client, mash, clock):
-    """A referral just made has none: its reply says so without asking the database."""
+def test_api_notification_reads_and_locks_only_what_a_new_referral_needs(client, mash, clock):
+    """A referral just made has no decision, discussion or plan: its reply says so without asking.
+    Its audit facts are written without a row lock (no one else sees it before the commit), and
+    the people alerted to its first task are read without their roles."""
     clock.set(datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
     payload = {
         "incident_type": "neglect",
@@ -234,6 +236,8 @@ def test_api_notification_reply_reads_no_decision_discussion_or_plan(client, mas
     for table in ("threshold_decisions", "strategy_discussions", "protective_plans"):
         # A load of the table's own rows (its history's EXISTS on them is another matter).
         assert not any(s.lstrip().startswith(f"SELECT {table}.") for s in sent), table
+    assert not any("FOR UPDATE" in s for s in sent)
+    assert not any(s.lstrip().startswith("SELECT user_roles.") for s in sent)
 
 
 def test_api_notification_with_an_adult_is_422_and_nothing_saved(client, mash):
