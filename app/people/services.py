@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, literal, or_, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.domain.clock import utcnow
 from app.domain.matching import Identity, Score, date_of_birth_variants, fold, phonetic, postcodes_in, score
@@ -169,12 +169,14 @@ def candidates_for(
     excluded = list(exclude)
     if excluded:
         likeliest = likeliest.where(Person.id.not_in(excluded))
+    # One statement: each candidate has a name or two and an address or two, so joining both
+    # lists repeats few rows, where loading each list after costs a statement each.
     query = (
         select(Person)
         .where(Person.id.in_(likeliest.scalar_subquery()))
-        .options(selectinload(Person.names), selectinload(Person.addresses))
+        .options(joinedload(Person.names), joinedload(Person.addresses))
     )
-    scored = [(score(identity, identity_of(p)), p) for p in db.session.scalars(query)]
+    scored = [(score(identity, identity_of(p)), p) for p in db.session.scalars(query).unique()]
     return sorted(scored, key=lambda pair: (-pair[0].total, pair[1].id))
 
 
