@@ -262,3 +262,19 @@ def test_a_family_named_many_times_is_scored_against_its_likeliest_records_only(
     assert scored[0][1].id == child_person(first.referral).id
     offered = sorted(matches_for(latest.referral), key=lambda m: -m.score)
     assert offered[0].candidate_id == child_person(first.referral).id
+
+
+def test_the_candidates_come_with_their_names_and_addresses_in_one_statement(start_journey):
+    from tests.statements import recorded_statements
+
+    for born in (date(2013, 3, 4), date(2013, 3, 4), date(2014, 3, 4)):
+        start_journey(children=[steps.child("Casey Fictional", born, address="4 Pretend Street, AB1 2CD")])
+    latest = start_journey(children=[steps.child("Casey Fictional", date(2013, 3, 4))])
+    person = child_person(latest.referral)
+    identity, area, person_id = people.identity_of(person), person.local_authority_area, person.id
+    db.session.expire_all()
+    with recorded_statements() as sent:
+        scored = people.candidates_for(area, identity, exclude=[person_id])
+    assert len(scored) == 3
+    assert all(p.names and p.addresses for _, p in scored)  # loaded: no statement more to read them
+    assert len(sent) == 1, "\n".join(sent)
