@@ -194,7 +194,16 @@ def _person_by_nhs_number(area: str | None, nhs_number: str | None) -> Person | 
     )
 
 
-def record_people(referral: Referral, named: list[Named]) -> list[Involvement]:
+@dataclass(frozen=True)
+class Recorded:
+    """The people a new referral names: each one's involvement, and which people were already
+    known (linked by NHS number). Anyone else has a record made now, and is on no other case yet."""
+
+    involvements: list[Involvement]
+    known: set[int]
+
+
+def record_people(referral: Referral, named: list[Named]) -> Recorded:
     """Link everyone a new referral names to a person, and offer possible matches.
 
     An equal NHS number links to the person already known. Anyone else gets a
@@ -254,7 +263,7 @@ def record_people(referral: Referral, named: list[Named]) -> list[Involvement]:
                 )
             )
     db.session.flush()
-    return [inv for inv, _ in involvements]
+    return Recorded([inv for inv, _ in involvements], {inv.person_id for inv, new in involvements if not new})
 
 
 # --- Confirming, rejecting, merging ---------------------------------------------

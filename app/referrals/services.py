@@ -350,14 +350,18 @@ def create_referral(actor: User, data: dict) -> Referral:
     audit_facts.note_locked(db.session(), referral.id)
     _mark_referrer(referral, actor)
     workflow.announce_ready_tasks(referral, instance)
-    named = people.record_people(referral, people_intake.named_on(referral, data))
-    alert_owners_of_linked_cases(referral, {involvement.person_id for involvement in named})
+    recorded = people.record_people(referral, people_intake.named_on(referral, data))
+    # Only people already known can be on other cases: nobody else is asked about.
+    alert_owners_of_linked_cases(referral, recorded.known)
     record_episodes(referral, data.get("missing_episode"))
-    # What the intake could see: people linked by NHS number. Confirming possible
-    # matches at triage adds to it, and the steps before the decision work it out again.
+    # What the intake could see: people linked by NHS number (none known, no earlier notification).
+    # Confirming possible matches at triage adds to it, and the steps before the decision work it
+    # out again.
     received.answers = {
         **received.answers,
-        "prior_notifications_12m": decision_inputs(referral)["prior_notifications_12m"],
+        "prior_notifications_12m": decision_inputs(referral)["prior_notifications_12m"]
+        if recorded.known
+        else 0,
     }
     record_audit_event(actor, "referral_created", f"referral:{referral.id}", reference=referral.reference)
     return referral

@@ -326,6 +326,24 @@ def test_repeat_referrals_linked_by_nhs_number_raise_the_count_at_intake(start_j
     assert third.referral.steps[0].answers["prior_notifications_12m"] == 2
 
 
+def test_an_intake_naming_only_people_not_yet_known_reads_no_history(start_journey, mash):
+    """Someone given a new person record is on no other case: the intake asks about no earlier
+    referrals and no linked cases, and counts no earlier notifications."""
+    from tests.statements import recorded_statements
+
+    start_journey(children=[steps.child("Casey Fictional", date(2013, 3, 4))])  # a likeness, not a link
+    with recorded_statements() as sent:
+        referral = services.create_referral(
+            mash["police"], steps.notification(children=[steps.child("Casey Fictional", date(2013, 3, 4))])
+        )
+    assert referral.steps[0].answers["prior_notifications_12m"] == 0
+    reads = [" ".join(s.split()) for s in sent if s.lstrip().startswith("SELECT")]
+    # The linked cases (referrals joined to the people's involvements), this referral's
+    # involvements with their people, and the earlier referrals of those people.
+    assert not any("JOIN involvements" in s or s.startswith("SELECT involvements.id") for s in reads), reads
+    assert not any(s.startswith("SELECT involvements_1.person_id") for s in reads), reads
+
+
 def test_referrals_continue_on_the_spec_version_they_started_on(start_journey):
     from app.models import WorkflowSpecVersion
 
