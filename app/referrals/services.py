@@ -344,7 +344,11 @@ def create_referral(actor: User, data: dict) -> Referral:
     )
     db.session.add(referral)  # only now: starting reads the spec table, which would autoflush it half-made
     title = "Police notification submitted" if data["referral_source"] == "6" else "Contact recorded"
-    received = _record_step(referral, actor, "notification_received", title, None, data)
+    # Earlier notifications about the children, as the intake sees them: none until someone named
+    # turns out to be known (below).
+    received = _record_step(
+        referral, actor, "notification_received", title, None, {**data, "prior_notifications_12m": 0}
+    )
     db.session.flush()
     # Nobody else sees the referral until this transaction commits: its facts need no row lock.
     audit_facts.note_locked(db.session(), referral.id)
@@ -354,15 +358,11 @@ def create_referral(actor: User, data: dict) -> Referral:
     # Only people already known can be on other cases: nobody else is asked about.
     alert_owners_of_linked_cases(referral, recorded.known)
     record_episodes(referral, data.get("missing_episode"))
-    # What the intake could see: people linked by NHS number (none known, no earlier notification).
-    # Confirming possible matches at triage adds to it, and the steps before the decision work it
-    # out again.
-    received.answers = {
-        **received.answers,
-        "prior_notifications_12m": decision_inputs(referral)["prior_notifications_12m"]
-        if recorded.known
-        else 0,
-    }
+    # What the intake could see: people linked by NHS number. Confirming possible matches at
+    # triage adds to it, and the steps before the decision work it out again.
+    prior = decision_inputs(referral)["prior_notifications_12m"] if recorded.known else 0
+    if prior:
+        received.answers = {**received.answers, "prior_notifications_12m": prior}
     record_audit_event(actor, "referral_created", f"referral:{referral.id}", reference=referral.reference)
     return referral
 
