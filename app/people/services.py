@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, literal, or_, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from app.domain.clock import utcnow
 from app.domain.matching import Identity, Score, date_of_birth_variants, fold, phonetic, postcodes_in, score
@@ -68,13 +68,19 @@ def given_sound(full_name: str) -> str:
 
 
 def identity_of(person: Person) -> Identity:
-    return Identity.of(
-        [n.full_name for n in person.names] or [person.full_name],
+    return _identity(
+        person.full_name,
+        [n.full_name for n in person.names],
         person.date_of_birth,
         person.sex,
         [a.address for a in person.addresses],
         person.school,
     )
+
+
+def _identity(full_name, names, date_of_birth, sex, addresses, school) -> Identity:
+    """What the matcher compares of a person: every name recorded (the record's own if none)."""
+    return Identity.of(names or [full_name], date_of_birth, sex, addresses, school)
 
 
 def _add_name(person: Person, full_name: str, kind: NameKind) -> PersonName | None:
@@ -104,8 +110,9 @@ def _add_address(person: Person, address: str | None) -> PersonAddress | None:
 
 def candidates_for(
     area: str | None, identity: Identity, exclude: Iterable[int] = ()
-) -> list[tuple[Score, Person]]:
-    """People already known in the area who might be this person, best first.
+) -> list[tuple[Score, int]]:
+    """People already known in the area who might be this person, best first: each one's score
+    and person id.
 
     Candidates come from indexed look-ups, then each is scored in full:
     - born on the date of birth or one of its likely mistypings, and sharing
@@ -169,15 +176,42 @@ def candidates_for(
     excluded = list(exclude)
     if excluded:
         likeliest = likeliest.where(Person.id.not_in(excluded))
-    # One statement: each candidate has a name or two and an address or two, so joining both
-    # lists repeats few rows, where loading each list after costs a statement each.
-    query = (
-        select(Person)
+    # One statement, of plain rows: each candidate has a name or two and an address or two, so
+    # joining both lists repeats few rows; and nothing is made of them but the identity scored.
+    rows = db.session.execute(
+        select(
+            Person.id,
+            Person.full_name,
+            Person.date_of_birth,
+            Person.sex,
+            Person.school,
+            PersonName.id,
+            PersonName.full_name,
+            PersonAddress.id,
+            PersonAddress.address,
+        )
+        .outerjoin(PersonName, PersonName.person_id == Person.id)
+        .outerjoin(PersonAddress, PersonAddress.person_id == Person.id)
         .where(Person.id.in_(likeliest.scalar_subquery()))
-        .options(joinedload(Person.names), joinedload(Person.addresses))
+        .order_by(Person.id, PersonName.id, PersonAddress.id)
     )
-    scored = [(score(identity, identity_of(p)), p) for p in db.session.scalars(query).unique()]
-    return sorted(scored, key=lambda pair: (-pair[0].total, pair[1].id))
+    found: dict[int, tuple] = {}
+    for person_id, full_name, born, sex, school, name_id, name, address_id, address in rows:
+        _, _, _, _, names, addresses = found.setdefault(person_id, (full_name, born, sex, school, {}, {}))
+        if name_id is not None:
+            names[name_id] = name
+        if address_id is not None:
+            addresses[address_id] = address
+    scored = [
+        (
+            score(
+                identity, _identity(full_name, [*names.values()], born, sex, [*addresses.values()], school)
+            ),
+            pid,
+        )
+        for pid, (full_name, born, sex, school, names, addresses) in found.items()
+    ]
+    return sorted(scored, key=lambda pair: (-pair[0].total, pair[1]))
 
 
 def _person_by_nhs_number(area: str | None, nhs_number: str | None) -> Person | None:
@@ -252,12 +286,12 @@ def record_people(referral: Referral, named: list[Named]) -> Recorded:
         offered = [
             (s, p) for s, p in candidates_for(area, identity, exclude=just_named) if s.is_possible_match
         ][:MAX_OFFERED]
-        for s, candidate in offered:
+        for s, candidate_id in offered:
             db.session.add(
                 PossibleMatch(
                     referral_id=referral.id,
                     involvement=involvement,
-                    candidate=candidate,
+                    candidate_id=candidate_id,
                     score=s.total,
                     reasons=list(s.reasons),
                 )
@@ -414,8 +448,14 @@ def possible_duplicates(person: Person, user: User) -> list[tuple[Score, Person]
     """Other records the matcher thinks may be this person, among those the user may see:
     for joining records that no intake offered as a possible match."""
     visible = set(db.session.scalars(Person.visible_ids(user).where(Involvement.person_id != person.id)))
-    return [
-        (s, p)
-        for s, p in candidates_for(person.local_authority_area, identity_of(person), exclude={person.id})
-        if s.is_possible_match and p.id in visible
+    offered = [
+        (s, person_id)
+        for s, person_id in candidates_for(
+            person.local_authority_area, identity_of(person), exclude={person.id}
+        )
+        if s.is_possible_match and person_id in visible
     ][:MAX_OFFERED]
+    found = {
+        p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_([i for _, i in offered])))
+    }
+    return [(s, found[person_id]) for s, person_id in offered]
