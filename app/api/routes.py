@@ -9,7 +9,9 @@ pages, so the same rules give the same messages: 422 with one message per field.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 from flask_login import login_user
@@ -91,29 +93,58 @@ def _is_yes_no(field) -> bool:
     return values == {"yes", "no"}
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What turning JSON into form data needs to know of one field."""
+
+    entry_form: type | None  # a list of objects: the form of each
+    is_list: bool
+    is_date: bool
+    is_yes_no: bool
+    is_button: bool
+
+
+@cache
+def _shapes(form_class) -> dict[str, _Shape]:
+    """The fields of a form class, looked at once a process: building the form to look at
+    them costs more than all the rest of reading a body (its fields do not change)."""
+    fields = form_class(formdata=None, meta={"csrf": False})._fields
+    return {
+        name: _Shape(
+            entry_form=field.unbound_field.args[0]
+            if isinstance(field, FieldList) and field.unbound_field.field_class is FormField
+            else None,
+            is_list=isinstance(field, FieldList),
+            is_date=_is_date_field(field),
+            is_yes_no=_is_yes_no(field),
+            is_button=name == "csrf_token" or isinstance(field, SubmitField),
+        )
+        for name, field in fields.items()
+    }
+
+
 def to_formdata(form_class, payload: dict, prefix: str = "", out: MultiDict | None = None) -> MultiDict:
     """Turn JSON shaped like the form (dates as YYYY-MM-DD, times as HH:MM, yes/no as
     booleans, lists as arrays of objects) into the form data the web form would post."""
     out = out if out is not None else MultiDict()
-    fields = form_class(formdata=None, meta={"csrf": False})._fields
+    shapes = _shapes(form_class)
     for name, value in payload.items():
-        field = fields.get(name)
+        field = shapes.get(name)
         key = f"{prefix}{name}"
         if field is None or value is None:
             continue
-        if isinstance(field, FieldList) and isinstance(value, list):
-            sub_class = field.unbound_field.args[0] if field.unbound_field.field_class is FormField else None
+        if field.is_list and isinstance(value, list):
             for i, item in enumerate(value):
-                if sub_class is not None and isinstance(item, dict):
-                    to_formdata(sub_class, item, f"{key}-{i}-", out)
+                if field.entry_form is not None and isinstance(item, dict):
+                    to_formdata(field.entry_form, item, f"{key}-{i}-", out)
                 else:
                     out.add(f"{key}-{i}", str(item))
-        elif _is_date_field(field) and isinstance(value, str) and ISO_DATE.match(value):
+        elif field.is_date and isinstance(value, str) and ISO_DATE.match(value):
             year, month, day = value.split("-")
             for part in (day, month, year):
                 out.add(key, part)
         elif isinstance(value, bool):
-            out.add(key, ("yes" if value else "no") if _is_yes_no(field) else ("y" if value else ""))
+            out.add(key, ("yes" if value else "no") if field.is_yes_no else ("y" if value else ""))
         elif isinstance(value, list):
             for item in value:
                 out.add(key, str(item))
@@ -132,19 +163,19 @@ def unknown_fields(form_class, payload: dict, prefix: str = "") -> dict[str, str
     silently while the rest is saved.
     """
     errors: dict[str, str] = {}
-    fields = form_class(formdata=None, meta={"csrf": False})._fields
+    shapes = _shapes(form_class)
     for name, value in payload.items():
         key = f"{prefix}{name}"
-        field = fields.get(name)
-        if field is None or name == "csrf_token" or isinstance(field, SubmitField):
+        field = shapes.get(name)
+        if field is None or field.is_button:
             errors[key] = UNKNOWN_FIELD
-        elif isinstance(field, FieldList) and field.unbound_field.field_class is FormField:
+        elif field.entry_form is not None:
             if not isinstance(value, list):
                 errors[key] = "Send a list of objects"
                 continue
             for i, item in enumerate(value):
                 if isinstance(item, dict):
-                    errors |= unknown_fields(field.unbound_field.args[0], item, f"{key}.{i}.")
+                    errors |= unknown_fields(field.entry_form, item, f"{key}.{i}.")
                 else:
                     errors[f"{key}.{i}"] = "Send an object"
         elif isinstance(value, dict):

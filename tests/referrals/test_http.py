@@ -200,6 +200,50 @@ def test_api_task_asks_whether_the_agency_takes_part_in_the_locking_load(client,
     assert not any(s.lstrip().startswith("SELECT EXISTS") for s in sent)
 
 
+def test_api_notification_builds_its_form_once_a_request(client, mash, clock, monkeypatch):
+    """Checking the body's fields and turning it into form data read the form's fields from what
+    the first request learnt of them; only the form that validates the body is built."""
+    from app.notifications.forms import PoliceNotificationForm
+
+    clock.set(datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
+    headers = token_for(mash["police"])
+    payload = {
+        "incident_type": "neglect",
+        "occurred_date": "2026-03-09",
+        "occurred_time": "10:00",
+        "location": "1 Imaginary Road",
+        "description": "Concern",
+        "immediate_action": "Visited",
+        "children": [
+            {
+                "full_name": "Sam Smith",
+                "date_of_birth": "2015-03-04",
+                "sex": "1",
+                "address": "1 Imaginary Road",
+                "present": True,
+                "spoken_to": True,
+                "voice": "I am fine",
+                "demeanour": "Calm",
+            }
+        ],
+    }
+    assert client.post("/api/v1/notifications", json=payload, headers=headers).status_code == 201
+    built = []
+    original = PoliceNotificationForm.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PoliceNotificationForm, "__init__", counting)
+    response = client.post("/api/v1/notifications", json=payload, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    assert len(built) == 1
+    # And a field it does not have is still named, with nothing saved.
+    refused = client.post("/api/v1/notifications", json=payload | {"colour": "red"}, headers=headers)
+    assert refused.status_code == 422 and "colour" in refused.get_json()["errors"]
+
+
 def test_api_notification_reads_and_locks_only_what_a_new_referral_needs(client, mash, clock):
     """A referral just made has no decision, discussion or plan: its reply says so without asking.
     Its audit facts are written without a row lock (no one else sees it before the commit), and
