@@ -6,7 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.models import Referral
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.extensions import db
+from app.models import Referral, StepRecord, User
 from app.referrals import answers
 from app.timers.due import RESEARCH_STEPS
 from app.workflow.contract import OUTCOME_LABELS, STRATEGY_DECISION_LABELS
@@ -30,6 +35,21 @@ def display_value(key: str, value: Any) -> Any:
     return "; ".join(shown) if isinstance(shown, list) else shown
 
 
+def steps_with_actors(referral: Referral) -> list[StepRecord]:
+    """The referral's steps, with everyone who recorded one read in one statement: otherwise
+    each different person on the timeline would be read on its own (and their roles, which
+    naming them does not need)."""
+    steps = referral.steps
+    unread = sorted({s.actor_id for s in steps if s.actor_id is not None and "actor" in inspect(s).unloaded})
+    if unread:
+        actors = db.session.scalars(select(User).where(User.id.in_(unread)).options(lazyload(User.roles)))
+        by_id = {user.id: user for user in actors}
+        for step in steps:
+            if step.actor_id in by_id and "actor" in inspect(step).unloaded:
+                set_committed_value(step, "actor", by_id[step.actor_id])
+    return steps
+
+
 def timeline(referral: Referral, *, everything: bool = True) -> list[dict]:
     """Every step, oldest first: its name, who did it, their agency and lane, when, and its answers in words.
 
@@ -37,7 +57,7 @@ def timeline(referral: Referral, *, everything: bool = True) -> list[dict]:
     show that they were done, by whom and when, but not what they found.
     """
     entries = []
-    for record in referral.steps:
+    for record in steps_with_actors(referral):
         withheld = not everything and record.step in RESEARCH_STEPS
         entries.append(
             {
@@ -65,7 +85,7 @@ def agency_findings(referral: Referral) -> list[dict]:
             "disagrees": bool(step.answers.get("disagrees")),
             "reason": step.answers.get("disagreement_reason"),
         }
-        for step in referral.steps
+        for step in steps_with_actors(referral)
         if step.step in RESEARCH_STEPS
     ]
 

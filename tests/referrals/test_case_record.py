@@ -345,3 +345,23 @@ def test_no_id_on_the_referral_page_is_used_twice(client, clock, start_journey, 
     repeated = [i for i, n in Counter(re.findall(r'\sid="([^"]+)"', html)).items() if n > 1]
     assert repeated == []
     assert 'id="submit"' not in html
+
+
+def test_the_timeline_reads_everyone_who_recorded_a_step_in_one_statement(client, start_journey, mash):
+    """However many people recorded the steps, they are read together (and not their roles)."""
+    from app.extensions import db
+    from tests.statements import recorded_statements
+
+    journey = start_journey().to_threshold()  # the police, the MASH, health and social care
+    actors = {step.actor_id for step in journey.referral.steps}
+    assert len(actors) >= 3
+    sign_in(client, mash["social_care"].email)
+    db.session.expire_all()
+    with recorded_statements() as sent:
+        page = client.get(f"/referrals/{journey.referral.id}")
+    assert page.status_code == 200
+    for step in journey.referral.steps:
+        assert step.actor.full_name in page.get_data(as_text=True)
+    users = [s for s in sent if s.lstrip().startswith("SELECT users.")]
+    assert len(users) == 1, "\n".join(users)
+    assert not any(s.lstrip().startswith("SELECT user_roles.") for s in sent)
