@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, literal, or_, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.domain.clock import utcnow
 from app.domain.matching import Identity, Score, date_of_birth_variants, fold, phonetic, postcodes_in, score
@@ -309,9 +309,10 @@ def open_matches(referral: Referral) -> list[PossibleMatch]:
             select(PossibleMatch)
             .where(PossibleMatch.referral_id == referral.id, PossibleMatch.status == MatchStatus.OPEN)
             .options(
-                selectinload(PossibleMatch.involvement),
-                selectinload(PossibleMatch.candidate).selectinload(Person.names),
-                selectinload(PossibleMatch.candidate).selectinload(Person.addresses),
+                # One of each a match: joined. A candidate's names and addresses: read after.
+                joinedload(PossibleMatch.involvement, innerjoin=True),
+                joinedload(PossibleMatch.candidate, innerjoin=True).selectinload(Person.names),
+                joinedload(PossibleMatch.candidate, innerjoin=True).selectinload(Person.addresses),
             )
             .order_by(PossibleMatch.involvement_id, PossibleMatch.score.desc())
         )

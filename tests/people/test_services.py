@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEvent, Involvement, MatchStatus, Person, PersonMerge, PossibleMatch
+from app.models import AuditEvent, Involvement, MatchStatus, Person, PersonMerge, PossibleMatch, Referral
 from app.people import services as people
 from app.people.history import decision_inputs, earlier_referrals, indicators
 from tests.referrals import steps
@@ -290,3 +290,24 @@ def test_the_candidates_come_with_their_names_and_addresses_in_one_statement(sta
     by_id = {person_id: s for s, person_id in scored}
     for person_id, s in by_id.items():
         assert s == score(identity, people.identity_of(db.session.get(Person, person_id)))
+
+
+def test_a_referrals_open_matches_are_read_in_three_statements(start_journey):
+    """The matches with their involvements and candidates, then the candidates' names, then their
+    addresses: the same however many matches there are."""
+    from tests.statements import recorded_statements
+
+    for _ in range(3):
+        start_journey(children=[steps.child("Casey Fictional", date(2013, 3, 4))])
+    referral_id = start_journey(children=[steps.child("Casey Fictional", date(2013, 3, 4))]).referral.id
+    db.session.expunge_all()  # as in a new request
+    referral = db.session.get(Referral, referral_id)
+    with recorded_statements() as sent:
+        found = people.open_matches(referral)
+        shown = [
+            (m.involvement.full_name, m.candidate.full_name, m.candidate.names, m.candidate.addresses)
+            for m in found
+        ]
+    assert len(found) == people.MAX_OFFERED and all(names and addresses for *_, names, addresses in shown)
+    reads = [s for s in sent if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(reads) == 3, "\n".join(reads)
