@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased, lazyload
+from sqlalchemy.orm import aliased, lazyload, load_only
 
 from app.extensions import db
 from app.models import (
@@ -140,6 +140,11 @@ class Deadline:
     lane: str
 
 
+#: The list shows each deadline's referral by its reference: none of its relationships, and
+#: none of its other columns (the workflow state is the largest of a referral's row).
+_REFERENCE_ONLY = (lazyload("*"), load_only(Referral.id, Referral.reference))
+
+
 def deadlines_for(user: User, *, limit: int = 200) -> list[Deadline]:
     """Plan actions in force, conferences not yet held, plan reviews and return home interviews
     outstanding, in the user's lanes, on referrals they see."""
@@ -160,8 +165,7 @@ def deadlines_for(user: User, *, limit: int = 200) -> list[Deadline]:
             )
             .order_by(PlanAction.due_date, PlanAction.id)
             .limit(limit)
-            # The list shows the referral's reference only: none of its relationships.
-            .options(lazyload("*"))
+            .options(*_REFERENCE_ONLY)
         ).all()
         found += [
             Deadline(
@@ -189,7 +193,7 @@ def deadlines_for(user: User, *, limit: int = 200) -> list[Deadline]:
             )
             .order_by(StrategyDiscussion.icpc_target_date)
             .limit(limit)
-            .options(lazyload("*"))
+            .options(*_REFERENCE_ONLY)
         ).all()
         found += [
             Deadline(
@@ -213,7 +217,7 @@ def _plan_reviews(visible, limit: int) -> list[Deadline]:
         .where(ProtectivePlan.status == PlanStatus.IN_FORCE, visible)
         .order_by(ProtectivePlan.review_date)
         .limit(limit)
-        .options(lazyload("*"))
+        .options(*_REFERENCE_ONLY)
     ).all()
     return [
         Deadline(referral, "Plan review", due.at, due.basis, "Social care")
@@ -234,7 +238,7 @@ def _return_home_interviews(visible, limit: int) -> list[Deadline]:
         )
         .order_by(MissingEpisode.found_at)
         .limit(limit)
-        .options(lazyload("*"))
+        .options(*_REFERENCE_ONLY)
     ).all()
     return [
         Deadline(

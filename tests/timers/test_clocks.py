@@ -95,10 +95,17 @@ def test_the_social_care_inbox_lists_plan_reviews_and_return_home_interviews_wit
         },
     )
     sign_in(client, mash["social_care"].email)
-    inbox = client.get("/tasks").get_data(as_text=True)
+    from app.extensions import db
+    from tests.statements import recorded_statements
+
+    db.session.expire_all()
+    with recorded_statements() as sent:
+        inbox = client.get("/tasks").get_data(as_text=True)
     deadlines = inbox.split('id="deadlines"')[1]
     assert "Plan review" in deadlines and journey.referral.reference in deadlines
     assert "Return home interview" in deadlines and missing.referral.reference in deadlines
+    # Each deadline's referral is read for its reference: not its workflow state, the largest column.
+    assert not any("workflow_state" in s for s in sent if "JOIN referrals" in s)
     # Police see neither: both are social care's.
     client.post("/sign-out")
     sign_in(client, mash["police"].email)
