@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from app.domain.clock import utcnow
+from app.domain.clock import london_today, utcnow
 
 
 def child(name: str = "Alex Fictional", dob: date = date(2013, 3, 4), **overrides) -> dict:
@@ -172,3 +172,29 @@ def escalation(action: str = "recorded", **overrides) -> dict:
 
 def police_protection_review(ended_at, **overrides) -> dict:
     return {"ended_at": ended_at, "long_term_plan": "Returned home with a safety plan.", **overrides}
+
+
+def notification_json(**child) -> dict:
+    """A police notification as the API takes it (JSON shaped like the form), one child, the
+    incident yesterday by the app's clock; `child` changes the child's fields."""
+    return {
+        "incident_type": "neglect",
+        "occurred_date": (london_today() - timedelta(days=1)).isoformat(),
+        "occurred_time": "10:00",
+        "location": "1 Imaginary Road",
+        "description": "Concern",
+        "immediate_action": "Visited",
+        "children": [
+            {
+                "full_name": "Sam Smith",
+                "date_of_birth": "2015-03-04",
+                "sex": "1",
+                "address": "1 Imaginary Road",
+                "present": True,
+                "spoken_to": True,
+                "voice": "I am fine",
+                "demeanour": "Calm",
+            }
+            | child
+        ],
+    }

@@ -7,15 +7,14 @@ API does not know, bodies over MAX_CONTENT_LENGTH; and a 500's log holds no case
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 
-from app.domain.clock import london_today
 from app.extensions import db
 from app.models import ApiToken, Child, Referral
 from tests.conftest import sign_in, system_account_for
+from tests.referrals.steps import notification_json
 
 
 def page(response) -> str:
@@ -26,30 +25,6 @@ def token_for(user) -> dict:
     _, token = ApiToken.issue(system_account_for(user), "test system", None)
     db.session.commit()
     return {"Authorization": f"Bearer {token}"}
-
-
-def notification_json(**child) -> dict:
-    return {
-        "incident_type": "neglect",
-        "occurred_date": (london_today() - timedelta(days=1)).isoformat(),
-        "occurred_time": "10:00",
-        "location": "1 Imaginary Road",
-        "description": "Concern",
-        "immediate_action": "Visited",
-        "children": [
-            {
-                "full_name": "Sam Smith",
-                "date_of_birth": "2015-03-04",
-                "sex": "1",
-                "address": "1 Imaginary Road",
-                "present": True,
-                "spoken_to": True,
-                "voice": "I am fine",
-                "demeanour": "Calm",
-            }
-            | child
-        ],
-    }
 
 
 def referral_count() -> int:

@@ -207,26 +207,7 @@ def test_api_notification_builds_its_form_once_a_request(client, mash, clock, mo
 
     clock.set(datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
     headers = token_for(mash["police"])
-    payload = {
-        "incident_type": "neglect",
-        "occurred_date": "2026-03-09",
-        "occurred_time": "10:00",
-        "location": "1 Imaginary Road",
-        "description": "Concern",
-        "immediate_action": "Visited",
-        "children": [
-            {
-                "full_name": "Sam Smith",
-                "date_of_birth": "2015-03-04",
-                "sex": "1",
-                "address": "1 Imaginary Road",
-                "present": True,
-                "spoken_to": True,
-                "voice": "I am fine",
-                "demeanour": "Calm",
-            }
-        ],
-    }
+    payload = steps.notification_json()
     assert client.post("/api/v1/notifications", json=payload, headers=headers).status_code == 201
     built = []
     original = PoliceNotificationForm.__init__
@@ -249,26 +230,7 @@ def test_api_notification_reads_and_locks_only_what_a_new_referral_needs(client,
     Its audit facts are written without a row lock (no one else sees it before the commit), and
     the people alerted to its first task are read without their roles."""
     clock.set(datetime(2026, 3, 10, 9, 30, tzinfo=UTC))
-    payload = {
-        "incident_type": "neglect",
-        "occurred_date": "2026-03-09",
-        "occurred_time": "10:00",
-        "location": "1 Imaginary Road",
-        "description": "Concern",
-        "immediate_action": "Visited",
-        "children": [
-            {
-                "full_name": "Sam Smith",
-                "date_of_birth": "2015-03-04",
-                "sex": "1",
-                "address": "1 Imaginary Road",
-                "present": True,
-                "spoken_to": True,
-                "voice": "I am fine",
-                "demeanour": "Calm",
-            }
-        ],
-    }
+    payload = steps.notification_json()
     headers = token_for(mash["police"])
     with recorded_statements() as sent:
         response = client.post("/api/v1/notifications", json=payload, headers=headers)

@@ -19,7 +19,7 @@ FUZZ_PROFILE=long for a longer run (`make fuzz`).
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from unittest import mock
 
 from hypothesis import given
@@ -29,12 +29,12 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, FieldList, FormField, SubmitField
 from wtforms.fields.choices import SelectFieldBase
 
-from app.domain.clock import london_today
 from app.extensions import db
 from app.forms.base import BaseForm
 from app.models import ApiToken, Referral
 from tests.conftest import TEST_PASSWORD, system_account_for
 from tests.referrals import steps
+from tests.referrals.steps import notification_json
 from tests.security.conftest import FUZZ_SETTINGS
 from tests.security.isolation import rolled_back
 from tests.security.matrix import build_path, parse, route_key
@@ -362,26 +362,7 @@ def fuzz_api(client, path, token, bodies, failures, label):
 
 def notification_body() -> dict:
     """A police notification as the API takes it (OpenAPI), valid as it stands."""
-    return {
-        "incident_type": "neglect",
-        "occurred_date": (london_today() - timedelta(days=1)).isoformat(),
-        "occurred_time": "10:00",
-        "location": "1 Imaginary Road",
-        "description": "Concern",
-        "immediate_action": "Visited",
-        "children": [
-            {
-                "full_name": "Sam Smith",
-                "date_of_birth": "2015-03-04",
-                "sex": "1",
-                "address": "1 Imaginary Road",
-                "present": True,
-                "spoken_to": True,
-                "voice": "I am fine",
-                "demeanour": "Calm",
-            }
-        ],
-    }
+    return notification_json()
 
 
 def contact_body() -> dict:
