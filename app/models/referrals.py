@@ -152,6 +152,11 @@ referral_agencies = db.Table(
 )
 
 
+def _taking_part(agency_id: int | None) -> tuple[str, int | None]:
+    """Where a referral's state keeps whether an agency takes part in it, once asked."""
+    return ("takes_part", agency_id)
+
+
 class Referral(db.Model):
     __tablename__ = "referrals"
 
@@ -243,7 +248,7 @@ class Referral(db.Model):
         # loading every agency taking part to compare their ids. The agencies taking part
         # are set when the referral is created, so the answer holds for the whole request
         # (the route and the service both ask).
-        key = ("takes_part", user.agency_id)
+        key = _taking_part(user.agency_id)
         if key not in state.info:
             state.info[key] = bool(db.session.scalar(select(Referral.seen_by(user, self.id))))
         return state.info[key]
@@ -251,7 +256,7 @@ class Referral(db.Model):
     def found_taking_part(self, agency_id: int | None, takes_part: bool) -> None:
         """What the query that loaded this referral found of ``agency_takes_part`` for one agency,
         kept for ``can_view`` (the locking load asks in the same statement)."""
-        inspect(self).info[("takes_part", agency_id)] = bool(takes_part)
+        inspect(self).info[_taking_part(agency_id)] = bool(takes_part)
 
     def sees_everything(self, user: User) -> bool:
         """The MASH's own agencies see the whole record. An invited agency (a school) sees

@@ -456,6 +456,8 @@ def possible_duplicates(person: Person, user: User) -> list[tuple[Score, Person]
         )
         if s.is_possible_match and person_id in visible
     ][:MAX_OFFERED]
+    if not offered:
+        return []
     found = {
         p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_([i for _, i in offered])))
     }

@@ -40,12 +40,13 @@ def steps_with_actors(referral: Referral) -> list[StepRecord]:
     each different person on the timeline would be read on its own (and their roles, which
     naming them does not need)."""
     steps = referral.steps
-    unread = sorted({s.actor_id for s in steps if s.actor_id is not None and "actor" in inspect(s).unloaded})
+    unread = [s for s in steps if s.actor_id is not None and "actor" in inspect(s).unloaded]
     if unread:
-        actors = db.session.scalars(select(User).where(User.id.in_(unread)).options(lazyload(User.roles)))
+        ids = sorted({s.actor_id for s in unread})
+        actors = db.session.scalars(select(User).where(User.id.in_(ids)).options(lazyload(User.roles)))
         by_id = {user.id: user for user in actors}
-        for step in steps:
-            if step.actor_id in by_id and "actor" in inspect(step).unloaded:
+        for step in unread:
+            if step.actor_id in by_id:
                 set_committed_value(step, "actor", by_id[step.actor_id])
     return steps
 
