@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select, text
 
 from app.admin import services
+from app.domain.whole_numbers import is_whole_number
 from app.extensions import db
 from app.models import Agency, AgencyKind, RoleName, User
 from app.transaction import transaction
@@ -150,7 +151,7 @@ def load_demo() -> None:
 
 def _referral_count(value: str, most: int) -> int:
     digits = value.strip().replace(",", "").replace("_", "")
-    if not digits.lstrip("-").isdigit():
+    if not is_whole_number(digits.lstrip("-")):
         _fail(f"--referrals must be a whole number, like --referrals 1000 (you gave {value!r}).")
     count = int(digits)
     if count < 1:
@@ -233,7 +234,7 @@ def verify_access_log(known_head: str | None) -> None:
     verdict = access_log.verify()
     if verdict.ok and known_head:
         event_id, _, chain_hash = known_head.partition(":")
-        link = db.session.get(AuditChainLink, int(event_id)) if event_id.isdigit() else None
+        link = db.session.get(AuditChainLink, int(event_id)) if is_whole_number(event_id) else None
         if link is None or link.chain_hash != chain_hash.strip():
             db.session.rollback()
             raise click.ClickException(

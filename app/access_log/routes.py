@@ -13,6 +13,7 @@ from wtforms import SelectField
 
 from app.audit.csv_export import csv_response
 from app.domain.clock import LONDON, start_of_london_day
+from app.domain.whole_numbers import is_whole_number
 from app.extensions import db
 from app.forms import BaseForm, select_choices
 from app.forms.fields import DateField as DateInputField
@@ -106,7 +107,7 @@ def _person_subject(person_id: int) -> Subject:
 def _entries(subject: Subject, form: AccessFilterForm) -> Select:
     query = select(AuditEvent).where(AuditEvent.subject.in_(subject.subjects))
     if form.user.data:
-        actor = database_id(form.user.data) if form.user.data.isdigit() else 0
+        actor = database_id(form.user.data) if is_whole_number(form.user.data) else 0
         query = query.where(AuditEvent.actor_id == actor)
     if form.from_date.data:
         query = query.where(AuditEvent.at >= start_of_london_day(form.from_date.data))

@@ -20,6 +20,7 @@ from app.admin.forms import (
     TemporaryPasswordForm,
     UserForm,
 )
+from app.domain.whole_numbers import is_whole_number
 from app.extensions import db
 from app.forms import select_choices
 from app.models import Agency, ApiToken, User
@@ -55,7 +56,7 @@ def _agency_choices(form: UserForm) -> None:
 
 def _chosen_agency(form: UserForm) -> Agency | None:
     value = form.agency_id.data or ""
-    return db.session.get(Agency, int(value)) if value.isdigit() else None
+    return db.session.get(Agency, int(value)) if is_whole_number(value) else None
 
 
 def _show_error(form, error: services.AdminError) -> None:

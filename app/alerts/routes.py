@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.alerts import services
+from app.domain.whole_numbers import is_whole_number
 from app.permissions import signed_in
 from app.transaction import savepoint
 
@@ -21,7 +22,7 @@ def index():
 @bp.route("/alerts/read", methods=["POST"])
 @signed_in
 def mark_read():
-    ids = [int(value) for value in request.form.getlist("alert") if value.isdigit()]
+    ids = [int(value) for value in request.form.getlist("alert") if is_whole_number(value)]
     with savepoint():
         count = services.mark_read(current_user, ids if request.form.get("all") != "1" else None)
     flash(

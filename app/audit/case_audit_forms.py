@@ -6,6 +6,7 @@ from wtforms import Field
 
 from app.audit.case_audits import MAX_SAMPLE_SIZE, STAGE_NOUNS
 from app.domain.clock import london_today
+from app.domain.whole_numbers import is_whole_number
 from app.forms import BaseForm, add_error, select_choices, text_or_none
 from app.forms.fields import DateField, radio_field, select_field, text_area, text_input
 from app.forms.widgets import Radios, TextArea, TextInput
@@ -108,7 +109,7 @@ class DrawSampleForm(BaseForm):
     @property
     def size_number(self) -> int | None:
         value = (self.size.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return int(value) if is_whole_number(value) else None
 
     def validate(self, extra_validators=None) -> bool:
         super().validate(extra_validators)

@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 
 from app.domain.clock import utcnow
+from app.domain.whole_numbers import is_whole_number
 from app.extensions import db
 from app.models import SessionEnd, User, UserSession
 from app.models.sign_in import hash_session_token
@@ -110,7 +111,7 @@ def _session_statement():
 def load(user_id: str) -> User | None:
     """Flask-Login's user loader: the user, if this browser's session is still open."""
     token = session.get(SESSION_KEY)
-    if not token or not user_id.isdigit():
+    if not token or not is_whole_number(user_id):
         return None
     row = (
         db.session.scalars(_session_statement(), {"token_hash": hash_session_token(token)})

@@ -9,6 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput
 from wtforms import Field, FieldList, FormField
 from wtforms.widgets import HiddenInput
 
+from app.domain.whole_numbers import is_whole_number
 from app.forms.base import add_error, refresh_list_errors
 from app.forms.widgets import DateInput
 
@@ -49,7 +50,7 @@ def _field_for(form, key: str) -> tuple[Field | None, list[FieldList]]:
     for part in key.split("."):
         if isinstance(node, FieldList):
             lists.append(node)
-            if not part.isdigit() or int(part) >= len(node.entries):
+            if not is_whole_number(part) or int(part) >= len(node.entries):
                 return None, lists
             node = node.entries[int(part)]
             continue

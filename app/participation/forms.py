@@ -5,6 +5,7 @@ from __future__ import annotations
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
 from wtforms import SubmitField
 
+from app.domain.whole_numbers import is_whole_number
 from app.forms import BaseForm
 from app.forms.base import select_choices
 from app.forms.fields import radio_field, select_field, text_area
@@ -41,4 +42,4 @@ class InviteAgencyForm(BaseForm):
     @property
     def agency_id(self) -> int | None:
         value = self.agency.data
-        return int(value) if value and str(value).isdigit() else None
+        return int(value) if value and is_whole_number(str(value)) else None

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.domain.matching import date_of_birth_variants, fold, given_name_similarity, phonetic, postcodes_in
 from app.domain.nhs_number import normalise_nhs_number
+from app.domain.whole_numbers import is_whole_number
 from app.extensions import db
 from app.models import Person, PersonAddress, PersonName, Referral, User
 
@@ -74,7 +75,7 @@ def search_people(user: User, q: str) -> SearchResult:
         found = db.session.scalars(Referral.visible_to(user).where(Referral.reference == reference)).all()
         return SearchResult([], f"the reference {reference}", referrals=tuple(found))
     digits = re.sub(r"[\s-]", "", q)
-    if digits.isdigit() and len(digits) == 10:
+    if is_whole_number(digits) and len(digits) == 10:
         nhs = normalise_nhs_number(digits)
         people = db.session.scalars(visible.where(Person.nhs_number == nhs).limit(PAGE_SIZE)).all()
         return SearchResult(list(people), f"NHS number {q}")

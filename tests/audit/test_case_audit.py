@@ -443,6 +443,8 @@ def test_a_smaller_sample_is_a_random_choice_from_the_closed_cases(mash, closed_
         ({"size": "0"}, "size", "The sample size must be between 1 and 100"),
         ({"size": "101"}, "size", "The sample size must be between 1 and 100"),
         ({"size": "ten"}, "size", "The sample size must be a whole number, like 10"),
+        # A superscript one is a digit to str.isdigit, and not to int.
+        ({"size": "\u00b9"}, "size", "The sample size must be a whole number, like 10"),
         ({"period_start": ""}, "period_start", "Enter the start of the period"),
         ({"period_end": "2999-01-01"}, "period_end", "The end of the period must be today or in the past"),
         ({"period_start": "2026-13-01"}, "period_start", "The start of the period must be a real date"),
